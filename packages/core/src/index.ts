@@ -3,3 +3,4 @@ export * from "./layers/index";
 export * from "./protocol/types";
 export * from "./consumers/index";
 export * from "./routing/index";
+export type { SessionData, SessionStore } from "./sessions/session-store";

@@ -9,8 +9,8 @@
 import {
   type BaseChannelLayerOptions,
   ChannelFull,
-  ChannelLayerClosed,
   type ChannelLayer,
+  ChannelLayerClosed,
   InvalidChannelNameError,
   InvalidMessageError,
   type LayerMessage,
@@ -37,7 +37,11 @@ export interface ConformanceOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the next message, or with `null` if none comes within `ms`, and never leaves a receiver behind. */
-export async function receiveWithin(layer: ChannelLayer, channel: string, ms: number): Promise<LayerMessage | null> {
+export async function receiveWithin(
+  layer: ChannelLayer,
+  channel: string,
+  ms: number,
+): Promise<LayerMessage | null> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("timeout")), ms);
   try {
@@ -50,7 +54,11 @@ export async function receiveWithin(layer: ChannelLayer, channel: string, ms: nu
   }
 }
 
-export function describeChannelLayer(name: string, factory: LayerFactory, options: ConformanceOptions = {}): void {
+export function describeChannelLayer(
+  name: string,
+  factory: LayerFactory,
+  options: ConformanceOptions = {},
+): void {
   const expiryMs = options.expiryMs ?? 100;
   const queues = options.queues !== false;
   const layers: ChannelLayer[] = [];
@@ -194,7 +202,14 @@ export function describeChannelLayer(name: string, factory: LayerFactory, option
       });
 
       it("honours channelCapacity globs and RegExps, first match wins", async () => {
-        const layer = await make({ capacity: 3, channelCapacity: [[/^tiny-/, 1], ["small-*", 2], ["small-x*", 5]] });
+        const layer = await make({
+          capacity: 3,
+          channelCapacity: [
+            [/^tiny-/, 1],
+            ["small-*", 2],
+            ["small-x*", 5],
+          ],
+        });
         await layer.send("tiny-1", { type: "m" });
         await expect(layer.send("tiny-1", { type: "m" })).rejects.toBeInstanceOf(ChannelFull);
         await layer.send("small-xy", { type: "m" });
@@ -353,11 +368,23 @@ export function describeChannelLayer(name: string, factory: LayerFactory, option
     });
 
     describe("bad input", () => {
-      const badChannels: unknown[] = ["¯\\_(ツ)_/¯", "chat".repeat(25), "a!b!c", "a?b", "", "chat\n", "foo!bar!", 42, null];
+      const badChannels: unknown[] = [
+        "¯\\_(ツ)_/¯",
+        "chat".repeat(25),
+        "a!b!c",
+        "a?b",
+        "",
+        "chat\n",
+        "foo!bar!",
+        42,
+        null,
+      ];
 
       it.each(badChannels)("rejects the channel name %j with InvalidChannelNameError", async (bad) => {
         const layer = await make();
-        await expect(layer.send(bad as string, { type: "m" })).rejects.toBeInstanceOf(InvalidChannelNameError);
+        await expect(layer.send(bad as string, { type: "m" })).rejects.toBeInstanceOf(
+          InvalidChannelNameError,
+        );
         await expect(layer.receive(bad as string)).rejects.toBeInstanceOf(InvalidChannelNameError);
         await expect(layer.groupAdd("group", bad as string)).rejects.toBeInstanceOf(InvalidChannelNameError);
       });
@@ -366,7 +393,9 @@ export function describeChannelLayer(name: string, factory: LayerFactory, option
         const layer = await make();
         await layer.send("a".repeat(99), { type: "m" });
         await layer.groupAdd("g".repeat(99), "a".repeat(99));
-        await expect(layer.send("a".repeat(100), { type: "m" })).rejects.toBeInstanceOf(InvalidChannelNameError);
+        await expect(layer.send("a".repeat(100), { type: "m" })).rejects.toBeInstanceOf(
+          InvalidChannelNameError,
+        );
         await expect(layer.groupAdd("g".repeat(100), "a")).rejects.toBeInstanceOf(InvalidChannelNameError);
       });
 
@@ -376,7 +405,9 @@ export function describeChannelLayer(name: string, factory: LayerFactory, option
         expect(error).toBeInstanceOf(InvalidChannelNameError);
         expect(error).toBeInstanceOf(TypeError);
         expect((error as Error).message).toMatch(/Group name must be .*ASCII/);
-        await expect(layer.groupSend("foo!bar", { type: "m" })).rejects.toBeInstanceOf(InvalidChannelNameError);
+        await expect(layer.groupSend("foo!bar", { type: "m" })).rejects.toBeInstanceOf(
+          InvalidChannelNameError,
+        );
         await expect(layer.groupDiscard("foo!bar", "chan")).rejects.toBeInstanceOf(InvalidChannelNameError);
       });
 
@@ -390,7 +421,9 @@ export function describeChannelLayer(name: string, factory: LayerFactory, option
       ])("rejects %s as a message with InvalidMessageError", async (_what, bad) => {
         const layer = await make();
         await expect(layer.send("chan", bad as LayerMessage)).rejects.toBeInstanceOf(InvalidMessageError);
-        await expect(layer.groupSend("group", bad as LayerMessage)).rejects.toBeInstanceOf(InvalidMessageError);
+        await expect(layer.groupSend("group", bad as LayerMessage)).rejects.toBeInstanceOf(
+          InvalidMessageError,
+        );
       });
 
       it.each([

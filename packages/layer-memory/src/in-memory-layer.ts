@@ -86,9 +86,9 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      let list = this.waiters.get(channel);
-      if (!list) this.waiters.set(channel, (list = []));
-      list.push(waiter);
+      const list = this.waiters.get(channel);
+      if (list) list.push(waiter);
+      else this.waiters.set(channel, [waiter]);
     });
   }
 
@@ -102,9 +102,9 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     this.requireOpen();
     this.requireValidGroupName(group);
     this.requireValidChannelName(channel);
-    let members = this.groups.get(group);
-    if (!members) this.groups.set(group, (members = new Map()));
-    members.set(channel, Date.now());
+    const members = this.groups.get(group);
+    if (members) members.set(channel, Date.now());
+    else this.groups.set(group, new Map([[channel, Date.now()]]));
   }
 
   async groupDiscard(group: string, channel: string): Promise<void> {
@@ -172,7 +172,10 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
       queue = this.channels.get(channel);
       if (queue && queue.length >= this.getCapacity(channel)) return false;
     }
-    if (!queue) this.channels.set(channel, (queue = []));
+    if (!queue) {
+      queue = [];
+      this.channels.set(channel, queue);
+    }
     queue.push({ expiresAt: Date.now() + this.expiryMs, message });
     return true;
   }

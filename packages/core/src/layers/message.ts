@@ -24,7 +24,8 @@ function copyValue(value: unknown, path: string, seen: Set<object>): unknown {
   if (value === null) return null;
   const object = value as object;
   if (object instanceof Uint8Array) return new Uint8Array(object);
-  if (seen.has(object)) return fail(path, "a reference back to one of its parents (a cycle)", "Flatten it first.");
+  if (seen.has(object))
+    return fail(path, "a reference back to one of its parents (a cycle)", "Flatten it first.");
   seen.add(object);
   try {
     if (Array.isArray(object)) {

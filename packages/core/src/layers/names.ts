@@ -7,8 +7,7 @@ export const MAX_NAME_LENGTH = 100;
 const CHANNEL_NAME = /^[a-zA-Z\d\-_.]+(![\d\w\-_.]*)?$/;
 const GROUP_NAME = /^[a-zA-Z\d\-_.]+$/;
 
-const RULES =
-  "fewer than 100 characters, only ASCII letters, digits, hyphens, underscores and periods";
+const RULES = "fewer than 100 characters, only ASCII letters, digits, hyphens, underscores and periods";
 
 function describe(name: unknown): string {
   if (typeof name !== "string") return `a ${name === null ? "null" : typeof name}`;
@@ -33,7 +32,9 @@ export function requireValidChannelName(name: unknown, receive = false): asserts
 /** Throws `InvalidChannelNameError` unless `name` is a valid group name. */
 export function requireValidGroupName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length >= MAX_NAME_LENGTH || !GROUP_NAME.test(name)) {
-    throw new InvalidChannelNameError(`Group name must be a string of ${RULES} (no "!"); got ${describe(name)}.`);
+    throw new InvalidChannelNameError(
+      `Group name must be a string of ${RULES} (no "!"); got ${describe(name)}.`,
+    );
   }
 }
 

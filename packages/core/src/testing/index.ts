@@ -1,1 +1,8 @@
-export {};
+export { ApplicationCommunicator, type InputMessage } from "./application-communicator";
+export { HttpCommunicator, type HttpResponse } from "./http-communicator";
+export { TimeoutError } from "./timeout-error";
+export {
+  type ConnectResult,
+  WebsocketCommunicator,
+  type WebsocketCommunicatorOptions,
+} from "./websocket-communicator";

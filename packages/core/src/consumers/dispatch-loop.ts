@@ -1,0 +1,66 @@
+type Source<T> = () => Promise<T>;
+
+interface Slot<T> {
+  ready: boolean;
+  value: T | undefined;
+  error: unknown;
+  hasError: boolean;
+}
+
+/**
+ * Django's `await_many_dispatch`: waits on every source at once and dispatches one message at a
+ * time, in arrival order per source, earlier sources first when several are ready (the client
+ * before the channel layer). A source is asked for its next message only after the previous one
+ * was dispatched, so nothing is pulled that the consumer might not live to handle.
+ *
+ * Runs until `dispatch` or a source throws; the caller aborts the sources that are still waiting.
+ */
+export async function dispatchLoop<T>(
+  sources: ReadonlyArray<Source<T>>,
+  dispatch: (message: T) => Promise<void>,
+) {
+  const slots: Slot<T>[] = sources.map(() => ({
+    ready: false,
+    value: undefined,
+    error: undefined,
+    hasError: false,
+  }));
+  let wake: (() => void) | null = null;
+
+  const arm = (index: number) => {
+    const slot = slots[index]!;
+    sources[index]!().then(
+      (value) => {
+        slot.value = value;
+        slot.ready = true;
+        wake?.();
+      },
+      (error: unknown) => {
+        slot.error = error;
+        slot.hasError = true;
+        slot.ready = true;
+        wake?.();
+      },
+    );
+  };
+
+  for (let i = 0; i < sources.length; i++) arm(i);
+  for (;;) {
+    let index = slots.findIndex((slot) => slot.ready);
+    if (index === -1) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+      index = slots.findIndex((slot) => slot.ready);
+      if (index === -1) continue;
+    }
+    const slot = slots[index]!;
+    slot.ready = false;
+    if (slot.hasError) throw slot.error;
+    const value = slot.value as T;
+    slot.value = undefined;
+    await dispatch(value);
+    arm(index);
+  }
+}

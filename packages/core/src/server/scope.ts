@@ -1,0 +1,101 @@
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { Headers } from "../protocol/types";
+import type { ResolvedOptions } from "./options";
+
+/** The parts of a scope that HTTP and WebSocket connections share. */
+export interface RequestParts {
+  path: string;
+  raw_path: string;
+  query_string: string;
+  headers: Headers;
+  client: [host: string, port: number] | null;
+  server: [host: string, port: number | null] | null;
+  /** `"http"` or `"https"`; WebSocket scopes map it to `ws` / `wss`. */
+  scheme: "http" | "https";
+}
+
+/** Thrown for a request line the server cannot turn into a scope; answered with 400. */
+export class BadRequest extends Error {
+  override name = "BadRequest";
+}
+
+/**
+ * Header list of a scope: names lower-cased, latin1 values, order and duplicates kept. Names with
+ * `_` are dropped, as Daphne does: a proxy may pass `X_Forwarded_For` that a WSGI-style
+ * application would confuse with `X-Forwarded-For` (CVE-2015-0219).
+ */
+export function scopeHeaders(rawHeaders: readonly string[]): Headers {
+  const headers: Headers = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    if (name.includes("_")) continue;
+    headers.push([name, rawHeaders[i + 1] as string]);
+  }
+  return headers;
+}
+
+function firstHeader(headers: Headers, name: string): string | undefined {
+  for (const [key, value] of headers) if (key === name) return value;
+  return undefined;
+}
+
+/** Decodes `%xx` escapes as UTF-8; `null` when the escapes are malformed. */
+export function decodePath(rawPath: string): string | null {
+  if (!rawPath.includes("%")) return rawPath;
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    return null;
+  }
+}
+
+export function requestParts(req: IncomingMessage, options: ResolvedOptions): RequestParts {
+  let url = req.url ?? "/";
+  // Absolute-form request targets (sent to proxies) carry scheme and host: keep the path only.
+  if (!url.startsWith("/")) {
+    const schemeEnd = url.indexOf("://");
+    if (schemeEnd !== -1) {
+      const pathStart = url.indexOf("/", schemeEnd + 3);
+      url = pathStart === -1 ? "/" : url.slice(pathStart);
+    }
+  }
+  const queryStart = url.indexOf("?");
+  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+  const queryString = queryStart === -1 ? "" : url.slice(queryStart + 1);
+  const path = decodePath(rawPath);
+  if (path === null) throw new BadRequest("Invalid characters in path");
+
+  const headers = scopeHeaders(req.rawHeaders);
+  const socket = req.socket;
+  let client: [string, number] | null =
+    socket.remoteAddress === undefined ? null : [socket.remoteAddress, socket.remotePort ?? 0];
+  const server: [string, number | null] | null =
+    socket.localAddress === undefined ? null : [socket.localAddress, socket.localPort ?? null];
+  let scheme: "http" | "https" = (socket as TLSSocket).encrypted ? "https" : "http";
+
+  if (options.proxyHeaders) {
+    const forwardedFor = firstHeader(headers, "x-forwarded-for");
+    if (forwardedFor !== undefined) {
+      const address = (forwardedFor.split(",")[0] as string).trim();
+      const forwardedPort = Number.parseInt(firstHeader(headers, "x-forwarded-port") ?? "", 10);
+      if (address !== "") client = [address, Number.isFinite(forwardedPort) ? forwardedPort : 0];
+    }
+    const proto = firstHeader(headers, "x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+    if (proto === "https" || proto === "wss") scheme = "https";
+    else if (proto === "http" || proto === "ws") scheme = "http";
+  }
+
+  return { path, raw_path: rawPath, query_string: queryString, headers, client, server, scheme };
+}
+
+/** `Sec-WebSocket-Protocol` as a list: split on commas, trimmed, URL-unquoted (as Daphne does). */
+export function parseSubprotocols(header: string | undefined): string[] {
+  if (header === undefined || header === "") return [];
+  const protocols: string[] = [];
+  for (const part of header.split(",")) {
+    const trimmed = part.trim();
+    if (trimmed !== "") protocols.push(decodePath(trimmed) ?? trimmed);
+  }
+  return protocols;
+}

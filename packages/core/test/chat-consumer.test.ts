@@ -1,0 +1,51 @@
+// The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
+import { AsyncWebsocketConsumer, channelLayers } from "@channels-ts/core";
+import { WebsocketCommunicator } from "@channels-ts/core/testing";
+import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { afterEach, beforeEach, expect, it } from "vitest";
+
+export class ChatConsumer extends AsyncWebsocketConsumer {
+  roomGroupName = "chat_chat_room";
+  async connect() {
+    await this.channelLayer!.groupAdd(this.roomGroupName, this.channelName);
+    await this.accept();
+  }
+  async disconnect(code: number) {
+    await this.channelLayer!.groupDiscard(this.roomGroupName, this.channelName);
+  }
+  async receive(textData?: string) {
+    const { message } = JSON.parse(textData!);
+    await this.channelLayer!.groupSend(this.roomGroupName, { type: "chat_message", message });
+  }
+  async chat_message(event: { message: string }) {
+    await this.send(JSON.stringify({ message: event.message }));
+  }
+}
+
+let layer: InMemoryChannelLayer;
+beforeEach(() => {
+  layer = new InMemoryChannelLayer();
+  channelLayers.set("default", layer);
+});
+afterEach(async () => {
+  channelLayers.reset();
+  await layer.close();
+});
+
+it("delivers a message from one client to both, and empties the group on disconnect", async () => {
+  const app = ChatConsumer.asAsgi();
+  const alice = new WebsocketCommunicator(app, "/ws/chat/");
+  const bob = new WebsocketCommunicator(app, "/ws/chat/");
+  expect((await alice.connect()).connected).toBe(true);
+  expect((await bob.connect()).connected).toBe(true);
+  expect(layer.groups.get("chat_chat_room")?.size).toBe(2);
+
+  await alice.sendTo(JSON.stringify({ message: "hello" }));
+  expect(await alice.receiveFrom()).toBe('{"message":"hello"}');
+  expect(await bob.receiveFrom()).toBe('{"message":"hello"}');
+  expect(await alice.receiveNothing()).toBe(true);
+
+  await alice.disconnect();
+  await bob.disconnect();
+  expect(layer.groups.has("chat_chat_room")).toBe(false);
+});

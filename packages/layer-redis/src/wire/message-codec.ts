@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import { MultiFernet } from "./fernet";
+import { packMessage, unpackMessage } from "./msgpack-dialect";
+
+/** How a message becomes the bytes stored in (or published to) Redis, and back. */
+export interface MessageCodecOptions {
+  /** Fernet secrets; the first encrypts, any decrypts. None: plain msgpack. */
+  symmetricEncryptionKeys?: readonly string[] | undefined;
+  /** Random bytes in front of each payload (12 for the core layer, 0 for pub/sub). */
+  randomPrefixLength: number;
+  /** Oldest accepted Fernet token age in seconds (Python: expiry + 10); none for pub/sub. */
+  tokenTtlS?: number | undefined;
+}
+
+/** channels_redis' serializer: `random prefix ++ msgpack(message)`, the msgpack Fernet-encrypted when keys are set. */
+export class MessageCodec {
+  readonly randomPrefixLength: number;
+  private readonly crypter: MultiFernet | undefined;
+  private readonly tokenTtlS: number | undefined;
+
+  constructor(options: MessageCodecOptions) {
+    const keys = options.symmetricEncryptionKeys;
+    this.crypter = keys && keys.length > 0 ? new MultiFernet(keys) : undefined;
+    this.randomPrefixLength = options.randomPrefixLength;
+    this.tokenTtlS = options.tokenTtlS;
+  }
+
+  get encrypted(): boolean {
+    return this.crypter !== undefined;
+  }
+
+  /** The stored form of `message`. Throws `InvalidMessageError` for values msgpack cannot carry. */
+  encode(message: object): Buffer {
+    return this.wrap(packMessage(message));
+  }
+
+  /** Prefix (and encryption) around already packed msgpack bytes. */
+  wrap(packed: Uint8Array): Buffer {
+    const payload = this.crypter ? this.crypter.encrypt(packed) : packed;
+    if (this.randomPrefixLength === 0) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    return Buffer.concat([randomBytes(this.randomPrefixLength), payload]);
+  }
+
+  /** The message inside stored bytes. Throws on a wrong key, an expired token or corrupt bytes. */
+  decode(stored: Uint8Array): Record<string, unknown> {
+    let payload: Uint8Array = stored.subarray(this.randomPrefixLength);
+    if (this.crypter) payload = this.crypter.decrypt(payload, this.tokenTtlS);
+    return unpackMessage(payload);
+  }
+}

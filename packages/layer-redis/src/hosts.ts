@@ -47,12 +47,16 @@ export function requireHosts(hosts: unknown): readonly RedisHost[] {
   return hosts as RedisHost[];
 }
 
-/** A new ioredis client for `host`, with `overrides` (the layer's connection policy) on top. */
-export function createRedisClient(host: RedisHost, overrides: RedisOptions): Redis {
-  if (typeof host === "string") return new Redis(host, overrides);
+/**
+ * A new ioredis client for `host`: `defaults` under the host's own options, `overrides` (the
+ * layer's connection policy) on top.
+ */
+export function createRedisClient(host: RedisHost, defaults: RedisOptions, overrides: RedisOptions): Redis {
+  if (typeof host === "string") return new Redis(host, { ...defaults, ...overrides });
   if (isSentinel(host)) {
     const { sentinels, masterName, ...rest } = host;
     return new Redis({
+      ...defaults,
       ...rest,
       sentinels: sentinels.map((s) => (Array.isArray(s) ? { host: s[0], port: s[1] } : { ...s })),
       name: masterName,
@@ -61,7 +65,7 @@ export function createRedisClient(host: RedisHost, overrides: RedisOptions): Red
   }
   if (isAddress(host)) {
     const { address, ...rest } = host;
-    return new Redis(address, { ...rest, ...overrides });
+    return new Redis(address, { ...defaults, ...rest, ...overrides });
   }
-  return new Redis({ ...host, ...overrides });
+  return new Redis({ ...defaults, ...host, ...overrides });
 }

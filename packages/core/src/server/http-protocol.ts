@@ -194,6 +194,14 @@ export class HttpInstance extends ApplicationInstance {
     }
   }
 
+  /** Server shutdown: a streaming response (server-sent events, long poll) is ended now. */
+  goAway(): void {
+    if (this.state === HEADERS_SENT) {
+      this.state = COMPLETE;
+      this.res.end();
+    }
+  }
+
   protected onApplicationReturn(): void {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === HEADERS_SENT) {

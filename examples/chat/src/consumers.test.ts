@@ -1,0 +1,104 @@
+import { channelLayers } from "@channels-ts/core";
+import { WebsocketCommunicator } from "@channels-ts/core/testing";
+import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { websocketRoutes } from "./asgi";
+import { MAX_MESSAGE_LENGTH, type ServerFrame } from "./consumers";
+
+let layer: InMemoryChannelLayer;
+beforeEach(() => {
+  layer = new InMemoryChannelLayer();
+  channelLayers.set("default", layer);
+});
+afterEach(async () => {
+  channelLayers.reset();
+  await layer.close();
+});
+
+async function join(path: string): Promise<WebsocketCommunicator> {
+  const client = new WebsocketCommunicator(websocketRoutes, path);
+  const { connected } = await client.connect();
+  expect(connected).toBe(true);
+  return client;
+}
+
+const next = async (client: WebsocketCommunicator) => (await client.receiveJsonFrom()) as ServerFrame;
+
+describe("ChatConsumer", () => {
+  it("speaks the tutorial's protocol on /ws/chat/: a message reaches everyone in the room", async () => {
+    const alice = await join("/ws/chat/?name=Alice");
+    expect(await next(alice)).toMatchObject({ type: "join", name: "Alice" });
+    const bob = await join("/ws/chat/?name=Bob");
+    expect(await next(alice)).toMatchObject({ type: "join", name: "Bob" });
+    expect(await next(bob)).toMatchObject({ type: "join", name: "Bob" });
+
+    await alice.sendJsonTo({ message: "hello" });
+    for (const client of [alice, bob]) {
+      expect(await next(client)).toMatchObject({ type: "chat", message: "hello", name: "Alice" });
+    }
+    await alice.disconnect();
+    expect(await next(bob)).toMatchObject({ type: "leave", name: "Alice" });
+    await bob.disconnect();
+    expect(layer.groups.size).toBe(0);
+  });
+
+  it("keeps rooms apart", async () => {
+    const red = await join("/ws/chat/red/");
+    const blue = await join("/ws/chat/blue/");
+    await next(red);
+    await next(blue);
+    await red.sendJsonTo({ message: "only red" });
+    expect(await next(red)).toMatchObject({ type: "chat", message: "only red", name: "anonymous" });
+    expect(await blue.receiveNothing()).toBe(true);
+    expect([...layer.groups.keys()].sort()).toEqual(["chat_blue", "chat_red"]);
+    await red.disconnect();
+    await blue.disconnect();
+  });
+
+  it.each([
+    ["not JSON", "{oops", /must be JSON/],
+    ["JSON without a message", '{"text": "hi"}', /"message" string/],
+    ["a non-string message", '{"message": 42}', /"message" string/],
+    ["an empty message", '{"message": "  "}', /Empty messages/],
+    ["a too long message", JSON.stringify({ message: "x".repeat(MAX_MESSAGE_LENGTH + 1) }), /limited to 1000/],
+  ])("answers %s with an error frame and stays connected", async (_what, frame, error) => {
+    const client = await join("/ws/chat/");
+    await next(client);
+    await client.sendTo(frame);
+    const reply = await next(client);
+    expect(reply.type).toBe("error");
+    expect((reply as { error: string }).error).toMatch(error);
+    await client.sendJsonTo({ message: "still here" });
+    expect(await next(client)).toMatchObject({ type: "chat", message: "still here" });
+    await client.disconnect();
+  });
+
+  it("answers a binary frame with an error frame", async () => {
+    const client = await join("/ws/chat/");
+    await next(client);
+    await client.sendTo(new Uint8Array([1, 2, 3]));
+    expect(await next(client)).toMatchObject({ type: "error" });
+    await client.disconnect();
+  });
+
+  it("passes HTML through as data: rendering it as text is the page's job", async () => {
+    const client = await join("/ws/chat/");
+    await next(client);
+    await client.sendJsonTo({ message: "<img src=x onerror=alert(1)>" });
+    expect(await next(client)).toMatchObject({ message: "<img src=x onerror=alert(1)>" });
+    await client.disconnect();
+  });
+
+  it("cleans display names: control characters go, long names are cut, none is anonymous", async () => {
+    const client = await join(`/ws/chat/?name=${encodeURIComponent(`A\u0007${"b".repeat(60)}`)}`);
+    const joined = await next(client);
+    expect(joined).toMatchObject({ type: "join" });
+    expect((joined as { name: string }).name).toBe(`A${"b".repeat(39)}`);
+    await client.disconnect();
+  });
+
+  it("refuses unknown paths", async () => {
+    const client = new WebsocketCommunicator(websocketRoutes, "/ws/elsewhere/");
+    await expect(client.connect()).rejects.toThrow(/No route found/);
+  });
+});

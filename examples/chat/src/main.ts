@@ -1,0 +1,48 @@
+// Starts the chat: `pnpm chat` (or HOST=… PORT=… REDIS_URL=redis://… pnpm chat).
+import type { ChannelLayer } from "@channels-ts/core";
+import { serve } from "@channels-ts/core/server";
+import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { RedisChannelLayer } from "@channels-ts/layer-redis";
+import { chatApplication } from "./asgi";
+
+const host = process.env.HOST || "127.0.0.1";
+const port = Number(process.env.PORT ?? 8000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number (0-65535); got "${process.env.PORT}".`);
+  process.exit(2);
+}
+const redisUrl = process.env.REDIS_URL;
+// Pages are served as localhost or 127.0.0.1 in development; ALLOWED_HOSTS adds more (comma-separated).
+const allowedHosts = [
+  "localhost",
+  "127.0.0.1",
+  "[::1]",
+  host,
+  ...(process.env.ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()),
+].filter(Boolean);
+
+const layer: ChannelLayer = redisUrl ? new RedisChannelLayer({ hosts: [redisUrl] }) : new InMemoryChannelLayer();
+const server = await serve(chatApplication(allowedHosts), {
+  host,
+  port,
+  layers: { default: layer },
+  logger: process.env.CHAT_QUIET ? null : undefined,
+});
+
+const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+console.log(`channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open http://${shown}:${server.port}/chat/`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,14 @@
+import { ChannelsError } from "@channels-ts/core";
+
+/**
+ * The broker could not be reached (or did not confirm) within `sendTimeoutMs`. The layer keeps
+ * reconnecting in the background; retry the call later.
+ */
+export class RabbitMQUnavailable extends ChannelsError {
+  override name = "RabbitMQUnavailable";
+}
+
+/** `url` with its password hidden, for error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
+}

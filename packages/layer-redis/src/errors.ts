@@ -1,0 +1,20 @@
+import { ChannelsError } from "@channels-ts/core";
+
+/** Redis did not answer in time (down, restarting, unreachable): the operation was not done, or may not have been. */
+export class RedisUnavailableError extends ChannelsError {
+  override name = "RedisUnavailableError";
+}
+
+/** A message popped from Redis that could not be decoded (wrong encryption key, expired token, corrupt bytes); it was skipped. */
+export class UndecodableMessageError extends ChannelsError {
+  override name = "UndecodableMessageError";
+  constructor(
+    readonly key: string,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Skipped a message on Redis key "${key}" that could not be decoded (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        "Check that every process uses the same symmetricEncryptionKeys, prefix and channels_redis format.",
+    );
+  }
+}

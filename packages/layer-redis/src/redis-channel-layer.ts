@@ -1,0 +1,353 @@
+import { randomBytes } from "node:crypto";
+import {
+  BaseChannelLayer,
+  type BaseChannelLayerOptions,
+  ChannelFull,
+  ChannelLayerClosed,
+  ImproperlyConfigured,
+  type LayerMessage,
+  nonLocalName,
+} from "@channels-ts/core";
+import { UndecodableMessageError } from "./errors";
+import { type RedisHost, requireHosts } from "./hosts";
+import { Mailboxes } from "./mailboxes";
+import { type PumpOwner, ReceivePump } from "./receive-pump";
+import { CORE_SCRIPTS, scripted } from "./script-client";
+import { ShardConnection } from "./shard-connection";
+import { consistentHash } from "./wire/crc-shard";
+import { MessageCodec } from "./wire/message-codec";
+import { mapHeader, packMessage, splitMap } from "./wire/msgpack-dialect";
+
+/** Options of `RedisChannelLayer`; the names map onto channels_redis' settings (durations in ms). */
+export interface RedisChannelLayerOptions extends BaseChannelLayerOptions {
+  /**
+   * Redis servers: URLs, ioredis options, `{ address, ...ioredisOptions }` or Sentinel settings.
+   * Several hosts shard like channels_redis; every process must list the same hosts in the same order.
+   * @default ["redis://127.0.0.1:6379"]
+   */
+  hosts?: RedisHost[];
+  /**
+   * Prepended to every key (no separator: channel `chat` → key `asgichat`). Must match Django's `prefix`.
+   * @default "asgi"
+   */
+  prefix?: string;
+  /**
+   * Fernet secrets, as Django's `symmetric_encryption_keys`: the first encrypts, any decrypts.
+   * @default [] (no encryption)
+   */
+  symmetricEncryptionKeys?: string[];
+  /**
+   * How long `send`, `groupSend`, `groupAdd`, `groupDiscard` and `flush` wait for an unreachable
+   * or restarting Redis before failing with `RedisUnavailableError`, in ms.
+   * @default 5_000
+   */
+  sendTimeoutMs?: number;
+  /**
+   * The most messages one pop takes from this process's own key, to feed every process-local
+   * channel at once.
+   * @default 100
+   */
+  receiveBatchSize?: number;
+  /**
+   * Told about connection problems and about messages skipped because they could not be decoded.
+   * @default logs with console.warn
+   */
+  onError?: (error: Error) => void;
+}
+
+const BLOCK_TIMEOUT_S = 5;
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+
+/**
+ * A channel layer on Redis, wire-compatible with Django's `channels_redis.core.RedisChannelLayer`
+ * 4.x: a Django process and a Node process on the same Redis send to each other's channels and groups.
+ */
+export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
+  readonly prefix: string;
+  readonly hosts: readonly RedisHost[];
+  /** This process's part of every name `newChannel()` makes (`specific.<clientPrefix>!…`). */
+  readonly clientPrefix = hex(16);
+  readonly wakeKey: string;
+  /** Messages skipped on receive because they were older than `expiryMs`. */
+  expiredMessages = 0;
+  private readonly shards: ShardConnection[];
+  private readonly pumps: ReceivePump[];
+  private readonly codec: MessageCodec;
+  private readonly mailboxes: Mailboxes;
+  private readonly receiveBatchSize: number;
+  private readonly onError: (error: Error) => void;
+  private readonly oneTripGroupSend: boolean;
+  private lastScore = 0;
+  private closed = false;
+
+  constructor(options: RedisChannelLayerOptions = {}) {
+    super(options);
+    this.hosts = requireHosts(options.hosts);
+    this.prefix = options.prefix ?? "asgi";
+    const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+    if (!Number.isFinite(sendTimeoutMs) || sendTimeoutMs <= 0) {
+      throw new ImproperlyConfigured(`sendTimeoutMs must be a positive number of ms; got ${sendTimeoutMs}.`);
+    }
+    this.receiveBatchSize = options.receiveBatchSize ?? 100;
+    this.onError = options.onError ?? ((error) => console.warn(`[channels-ts/layer-redis] ${error.message}`));
+    this.codec = new MessageCodec({
+      symmetricEncryptionKeys: options.symmetricEncryptionKeys,
+      randomPrefixLength: 12,
+      tokenTtlS: Math.ceil(this.expiryMs / 1000) + 10,
+    });
+    this.wakeKey = `${this.prefix}:wake:${this.clientPrefix}`;
+    this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel));
+    this.shards = this.hosts.map((host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)));
+    this.pumps = this.shards.map((shard) => new ReceivePump(shard, this, BLOCK_TIMEOUT_S));
+    const hasCapacityRules =
+      options.channelCapacity !== undefined &&
+      (Array.isArray(options.channelCapacity)
+        ? options.channelCapacity.length > 0
+        : Object.keys(options.channelCapacity).length > 0);
+    this.oneTripGroupSend = this.shards.length === 1 && !this.codec.encrypted && !hasCapacityRules;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async send(channel: string, message: LayerMessage): Promise<void> {
+    this.requireOpen();
+    this.requireValidChannelName(channel);
+    this.requireValidMessage(message);
+    const local = channel.includes("!");
+    const member = this.codec.encode(local ? { ...message, __asgi_channel__: channel } : message);
+    const nonLocal = nonLocalName(channel);
+    // Python hashes the full name here (channels_redis #221); the non-local part is where readers look.
+    const shard = this.shardFor(nonLocal);
+    const stored = await shard.run("send", (client) =>
+      scripted(client).channelsSend(
+        this.prefix + nonLocal,
+        member,
+        String(this.nextScore()),
+        this.cutoff(this.expiryMs),
+        this.getCapacity(channel),
+        this.expiryMsForRedis(),
+      ),
+    );
+    if (stored !== 1) throw new ChannelFull(channel);
+  }
+
+  async receive(channel: string, signal?: AbortSignal): Promise<LayerMessage> {
+    this.requireOpen();
+    this.requireValidChannelName(channel);
+    signal?.throwIfAborted();
+    const buffered = this.mailboxes.take(channel);
+    if (buffered) return buffered;
+    const waiting = this.mailboxes.wait(channel, signal);
+    const key = this.prefix + nonLocalName(channel);
+    for (const pump of this.pumps) pump.want(key);
+    return waiting;
+  }
+
+  async newChannel(prefix = "specific"): Promise<string> {
+    const name = `${prefix}.${this.clientPrefix}!${hex(16)}`;
+    this.requireValidChannelName(name);
+    return name;
+  }
+
+  async groupAdd(group: string, channel: string): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidChannelName(channel);
+    await this.shardFor(group).run("groupAdd", (client) =>
+      scripted(client).channelsGroupAdd(
+        this.groupKey(group),
+        String(this.nextScore()),
+        channel,
+        Math.max(1, Math.round(this.groupExpiryMs)),
+      ),
+    );
+  }
+
+  async groupDiscard(group: string, channel: string): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidChannelName(channel);
+    await this.shardFor(group).run("groupDiscard", (client) => client.zrem(this.groupKey(group), channel));
+  }
+
+  async groupSend(group: string, message: LayerMessage): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidMessage(message);
+    if (this.oneTripGroupSend) await this.groupSendOneTrip(group, message);
+    else await this.groupSendByShard(group, message);
+  }
+
+  async flush(): Promise<void> {
+    this.requireOpen();
+    await Promise.all(
+      this.shards.map((shard) => shard.run("flush", (client) => scripted(client).channelsFlush(`${this.prefix}*`))),
+    );
+    this.mailboxes.clearBuffers();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let blocked pops return (and put back what they took) before the connections go.
+    const stopped = Promise.all(this.pumps.map((pump) => pump.stopped()));
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.all(this.shards.map((shard) => shard.close()));
+    await stopped;
+    this.mailboxes.rejectAll(new ChannelLayerClosed());
+  }
+
+  // ---- receiving (PumpOwner) ----------------------------------------------------------------
+
+  wantedKeys(): Map<string, number> {
+    const wanted = new Map<string, number>();
+    for (const [channel, count] of this.mailboxes.waitingChannels()) {
+      const nonLocal = nonLocalName(channel);
+      const key = this.prefix + nonLocal;
+      // Our own key feeds every local channel: take a batch. A shared plain channel: only what we need.
+      const take = nonLocal.endsWith("!") ? this.receiveBatchSize : count + (wanted.get(key) ?? 0);
+      wanted.set(key, take);
+    }
+    return wanted;
+  }
+
+  dispatch(shard: ShardConnection, key: string, member: Buffer, score: number): void {
+    if (score * 1000 < Date.now() - this.expiryMs) {
+      this.expiredMessages++;
+      return;
+    }
+    const name = key.slice(this.prefix.length);
+    let message: Record<string, unknown>;
+    try {
+      message = this.codec.decode(member);
+    } catch (error) {
+      this.report(new UndecodableMessageError(key, error));
+      return;
+    }
+    const target = message.__asgi_channel__;
+    delete message.__asgi_channel__;
+    if (name.endsWith("!")) {
+      // Python's receiver files a message without the field under the bare key name; so do we.
+      const names = typeof target === "string" ? [target] : Array.isArray(target) ? target : [name];
+      names.forEach((channel, index) => {
+        if (typeof channel !== "string") return;
+        const copy = index === 0 ? message : this.codec.decode(member);
+        delete copy.__asgi_channel__;
+        this.mailboxes.deliverOrBuffer(channel, copy as LayerMessage);
+      });
+      return;
+    }
+    if (!this.closed && this.mailboxes.deliver(name, message as LayerMessage)) return;
+    // The receiver left (aborted) while the pop was in flight: give the message back to Redis.
+    shard
+      .run("put back", (client) =>
+        scripted(client).channelsPutBack(key, String(score), member, this.expiryMsForRedis()),
+      )
+      .catch((error: unknown) => {
+        this.report(new Error(`lost a message on "${name}": could not put it back (${String(error)})`));
+      });
+  }
+
+  report(error: Error): void {
+    try {
+      this.onError(error);
+    } catch {
+      // A faulty hook must not stop the receive loop.
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private async groupSendOneTrip(group: string, message: LayerMessage): Promise<void> {
+    const { size, entries } = splitMap(packMessage(message));
+    // One random prefix per call keeps members distinct; each key gets one member per call.
+    const head = Buffer.concat([randomBytes(12), mapHeader(size + 1)]);
+    const dropped = await this.shards[0]!.run("groupSend", (client) =>
+      scripted(client).channelsGroupSendOneTrip(
+        this.groupKey(group),
+        this.cutoff(this.groupExpiryMs),
+        this.prefix,
+        String(this.nextScore()),
+        this.cutoff(this.expiryMs),
+        this.expiryMsForRedis(),
+        this.capacity,
+        head,
+        Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength),
+      ),
+    );
+    for (const channel of dropped) this.recordDrop(group, channel);
+  }
+
+  private async groupSendByShard(group: string, message: LayerMessage): Promise<void> {
+    packMessage(message); // fail on bad values before touching Redis
+    const members = await this.shardFor(group).run("groupSend", (client) =>
+      scripted(client).channelsGroupMembers(this.groupKey(group), this.cutoff(this.groupExpiryMs)),
+    );
+    const byKey = new Map<string, string[]>();
+    for (const channel of members) {
+      const key = this.prefix + nonLocalName(channel);
+      const names = byKey.get(key);
+      if (names) names.push(channel);
+      else byKey.set(key, [channel]);
+    }
+    const byShard = new Map<number, Array<{ key: string; names: string[] }>>();
+    for (const [key, names] of byKey) {
+      const index = this.shardIndex(nonLocalName(names[0]!));
+      const list = byShard.get(index);
+      if (list) list.push({ key, names });
+      else byShard.set(index, [{ key, names }]);
+    }
+    const score = String(this.nextScore());
+    await Promise.all(
+      [...byShard].map(async ([index, entries]) => {
+        const args = [
+          entries.length,
+          ...entries.map((e) => e.key),
+          ...entries.map((e) => this.codec.encode({ ...message, __asgi_channel__: e.names })),
+          ...entries.map((e) => this.getCapacity(e.names[0]!)),
+          score,
+          this.cutoff(this.expiryMs),
+          this.expiryMsForRedis(),
+        ];
+        const full = await this.shards[index]!.run("groupSend", (client) =>
+          scripted(client).channelsGroupWrite(...(args as [number, ...Array<string | number | Buffer>])),
+        );
+        for (const position of full) for (const channel of entries[position - 1]!.names) this.recordDrop(group, channel);
+      }),
+    );
+  }
+
+  private groupKey(group: string): string {
+    return `${this.prefix}:group:${group}`;
+  }
+
+  private shardIndex(name: string): number {
+    return consistentHash(name, this.shards.length);
+  }
+
+  private shardFor(name: string): ShardConnection {
+    return this.shards[this.shardIndex(name)]!;
+  }
+
+  /** Float seconds like Python's `time.time()`, strictly increasing so one sender's messages stay in order. */
+  private nextScore(): number {
+    const now = Date.now() / 1000;
+    this.lastScore = now > this.lastScore ? now : this.lastScore + 1e-6;
+    return this.lastScore;
+  }
+
+  /** The score at or below which entries older than `ms` are trimmed. */
+  private cutoff(ms: number): string {
+    return String((Date.now() - ms) / 1000);
+  }
+
+  private expiryMsForRedis(): number {
+    return Math.max(1, Math.round(this.expiryMs));
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw new ChannelLayerClosed();
+  }
+}

@@ -1,0 +1,144 @@
+import { ChannelLayerClosed } from "@channels-ts/core";
+import type { Redis, RedisOptions } from "ioredis";
+import { RedisUnavailableError } from "./errors";
+import { createRedisClient, describeHost, type RedisHost } from "./hosts";
+
+/** Scripts the layers define on every client (ioredis runs them with EVALSHA, falling back to EVAL). */
+export type ScriptTable = Record<string, { lua: string; numberOfKeys?: number }>;
+
+// Reconnect quickly after a restart: the default backs off to 5 s.
+const DEFAULTS: RedisOptions = { retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000) };
+
+// Commands fail at once when the socket is down (we wait for `ready` ourselves, up to a deadline),
+// and are never re-sent after a reconnect: a send replayed after it was stored would deliver twice.
+const POLICY: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0,
+};
+
+function notWritten(error: unknown): boolean {
+  return error instanceof Error && /enableOfflineQueue|Stream isn't writeable/.test(error.message);
+}
+
+/** One shard's clients: `commands` for everything short, `blocking` (made on first use) for blocking pops. */
+export class ShardConnection {
+  readonly name: string;
+  private commandClient: Redis | undefined;
+  private blockingClient: Redis | undefined;
+  private closed = false;
+  private lastReported = "";
+
+  constructor(
+    private readonly host: RedisHost,
+    private readonly scripts: ScriptTable,
+    private readonly timeoutMs: number,
+    private readonly report: (error: Error) => void,
+  ) {
+    this.name = describeHost(host);
+  }
+
+  /** The client for short commands (replies bounded by `timeoutMs`). */
+  get commands(): Redis {
+    this.commandClient ??= this.connect({ commandTimeout: this.timeoutMs });
+    return this.commandClient;
+  }
+
+  /** The client that blocks in BZPOPMIN / SUBSCRIBE; made on first use. */
+  get blocking(): Redis {
+    this.blockingClient ??= this.connect({});
+    return this.blockingClient;
+  }
+
+  /**
+   * Runs `fn` on the command client once it is connected. Waits for a reconnect up to `timeoutMs`,
+   * then fails with `RedisUnavailableError`; a command lost mid-flight fails at once (it may have run).
+   */
+  async run<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      await this.waitReady(this.commands, deadline, what);
+      try {
+        return await fn(this.commands);
+      } catch (error) {
+        if (this.closed) throw new ChannelLayerClosed();
+        if (notWritten(error) && Date.now() < deadline) continue;
+        if (error instanceof Error && /timed out|Connection is closed|ECONNRE|EPIPE|closed/i.test(error.message)) {
+          throw new RedisUnavailableError(
+            `${what} on Redis ${this.name} failed: ${error.message}. It may or may not have been applied; Redis is down or restarting.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    }
+    throw new RedisUnavailableError(`${what} on Redis ${this.name} kept failing.`);
+  }
+
+  /** Resolves once `client` is connected; rejects with `RedisUnavailableError` past `deadline`. */
+  async waitReady(client: Redis, deadline: number, what: string): Promise<void> {
+    if (this.closed) throw new ChannelLayerClosed();
+    if (client.status === "ready") return;
+    if (client.status === "wait") client.connect().catch(() => {});
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => finish(undefined);
+      const onEnd = () => finish(new ChannelLayerClosed());
+      const timer = Number.isFinite(deadline)
+        ? setTimeout(
+        () =>
+          finish(
+            new RedisUnavailableError(
+              `${what}: Redis ${this.name} did not answer within ${this.timeoutMs} ms (down or restarting?)` +
+                (this.lastReported ? `; last error: ${this.lastReported}` : ""),
+            ),
+          ),
+        Math.max(0, deadline - Date.now()),
+      )
+        : undefined;
+      const finish = (error: Error | undefined) => {
+        clearTimeout(timer);
+        client.off("ready", onReady);
+        client.off("end", onEnd);
+        if (error) reject(error);
+        else resolve();
+      };
+      client.on("ready", onReady);
+      client.on("end", onEnd);
+      if (client.status === "ready") finish(undefined);
+    });
+  }
+
+  /** Closes both clients: the command client politely when connected, the blocking one at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.blockingClient?.disconnect();
+    const client = this.commandClient;
+    if (!client) return;
+    if (client.status === "ready") {
+      await Promise.race([client.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    client.disconnect();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private connect(extra: RedisOptions): Redis {
+    const client = createRedisClient(this.host, DEFAULTS, { ...POLICY, ...extra });
+    for (const [name, { lua, numberOfKeys }] of Object.entries(this.scripts)) {
+      client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
+    }
+    client.on("error", (error: Error) => {
+      // ioredis repeats the error on every reconnect attempt: report each distinct one once.
+      if (this.closed || error.message === this.lastReported) return;
+      this.lastReported = error.message;
+      this.report(new RedisUnavailableError(`Redis ${this.name}: ${error.message}`, { cause: error }));
+    });
+    client.on("ready", () => {
+      this.lastReported = "";
+    });
+    return client;
+  }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, strict type-check, every vitest test (unit, conformance, interop,
+# end-to-end in Chromium), then the built packages checked by publint and attw.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint (biome)"
+pnpm exec biome check . || exit 1
+step "type-check (tsc --noEmit, strict)"
+pnpm exec tsc -p tsconfig.json --noEmit || exit 1
+step "tests (vitest)"
+mkdir -p test-artifacts
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
+rc=$?
+[ -f test-artifacts/vitest.json ] && node scripts/print-test-summary.mjs test-artifacts/vitest.json || rc=1
+[ "$rc" -eq 0 ] || exit "$rc"
+step "packages (tsup build, publint, attw)"
+pnpm run check:packages || exit 1

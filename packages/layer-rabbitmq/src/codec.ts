@@ -291,3 +291,12 @@ export function decodeMessage(data: Buffer): LayerMessage {
   if (typeof message.type !== "string") throw new TypeError('The payload has no string "type".');
   return message as LayerMessage;
 }
+
+/** `decodeMessage`, or `null` for a payload that is not ours (another client publishing to our queue). */
+export function decodeOrNull(data: Buffer): LayerMessage | null {
+  try {
+    return decodeMessage(data);
+  } catch {
+    return null;
+  }
+}

@@ -3,19 +3,14 @@
  * channel. Messages arrive here from this process's own sends and from the process queue.
  */
 import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
-import { decodeMessage } from "./codec";
+import { decodeOrNull } from "./codec";
+import { detach, type Waiter } from "./waiter";
 
 interface Buffered {
   expiresAt: number;
   body: Buffer;
 }
 
-interface Waiter {
-  resolve(message: LayerMessage): void;
-  reject(error: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
 
 export class LocalChannels {
   private readonly buffers = new Map<string, Buffered[]>();
@@ -31,13 +26,12 @@ export class LocalChannels {
   deliver(channel: string, body: Buffer, expiresAt: number): boolean {
     if (expiresAt <= Date.now()) return true; // expired on the way: as good as delivered and dropped
     const list = this.waiters.get(channel);
-    while (list && list.length > 0) {
+    if (list && list.length > 0) {
       const waiter = list.shift()!;
       if (list.length === 0) this.waiters.delete(channel);
       detach(waiter);
       const message = decodeOrNull(body);
-      if (message === null) return true;
-      waiter.resolve(message);
+      if (message !== null) waiter.resolve(message);
       return true;
     }
     let buffer = this.buffers.get(channel);
@@ -125,18 +119,5 @@ export class LocalChannels {
     const index = list.indexOf(waiter);
     if (index !== -1) list.splice(index, 1);
     if (list.length === 0) this.waiters.delete(channel);
-  }
-}
-
-function detach(waiter: Waiter): void {
-  if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
-}
-
-/** A payload that is not ours (another client publishing to our queue) is dropped, not thrown. */
-function decodeOrNull(body: Buffer): LayerMessage | null {
-  try {
-    return decodeMessage(body);
-  } catch {
-    return null;
   }
 }

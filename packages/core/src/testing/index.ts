@@ -6,3 +6,4 @@ export {
   WebsocketCommunicator,
   type WebsocketCommunicatorOptions,
 } from "./websocket-communicator";
+export { LiveServer, type LiveServerOptions } from "./live-server";

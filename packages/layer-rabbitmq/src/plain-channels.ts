@@ -1,0 +1,227 @@
+/**
+ * Receiving on plain channels: a consumer on the channel's durable queue while someone waits on it.
+ * Several processes reading one plain channel compete for its messages, each taken once.
+ *
+ * A delivery nobody is waiting for yet stays unacknowledged ("held") until the next receive; after
+ * a second without receivers the consumer stops and hands its held messages back to the queue, so
+ * other readers get them.
+ */
+import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
+import type { ConsumeMessage } from "amqplib";
+import { decodeOrNull } from "./codec";
+import type { Session } from "./connection";
+import { detach, type Waiter } from "./waiter";
+
+const IDLE_CONSUMER_MS = 1_000;
+
+interface Held {
+  delivery: ConsumeMessage;
+  expiresAt: number;
+}
+
+interface Reader {
+  readonly channel: string;
+  readonly waiters: Waiter[];
+  held: Held[];
+  /** The session whose consumer feeds `held`; deliveries of older sessions are void. */
+  session: Session | undefined;
+  consumerTag: string | undefined;
+  starting: Promise<void> | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+export interface PlainChannelsOptions {
+  /** The live session, if any (receives never wait for one: they wait for messages). */
+  currentSession(): Session | null;
+  /** Makes sure the channel's queue exists on the broker. */
+  declare(session: Session, channel: string): Promise<string>;
+  /** When a message delivered now expires, from its header and the local expiry. */
+  expiresAt(delivery: ConsumeMessage): number;
+}
+
+export class PlainChannels {
+  private readonly readers = new Map<string, Reader>();
+
+  constructor(private readonly options: PlainChannelsOptions) {}
+
+  /** Names of the plain channels this layer has read from (for `flush`). */
+  channels(): string[] {
+    return [...this.readers.keys()];
+  }
+
+  receive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
+    const reader = this.reader(channel);
+    const message = this.takeHeld(reader);
+    if (message) return Promise.resolve(message);
+    const promise = new Promise<LayerMessage>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = reader.waiters.indexOf(waiter);
+          if (index !== -1) reader.waiters.splice(index, 1);
+          this.maybeIdle(reader);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      reader.waiters.push(waiter);
+    });
+    clearTimeout(reader.idleTimer);
+    reader.idleTimer = undefined;
+    const session = this.options.currentSession();
+    if (session) void this.startConsumer(reader, session);
+    return promise;
+  }
+
+  /** Called on every new session: readers with waiters get their consumer back. */
+  async resume(session: Session): Promise<void> {
+    for (const reader of this.readers.values()) {
+      if (reader.waiters.length > 0) await this.startConsumer(reader, session);
+    }
+  }
+
+  /** The session died: its unacknowledged deliveries go back to the queue on the broker's side. */
+  lost(session: Session): void {
+    for (const reader of this.readers.values()) {
+      if (reader.session !== session) continue;
+      reader.session = undefined;
+      reader.consumerTag = undefined;
+      reader.held = [];
+    }
+  }
+
+  /** Drops held deliveries (acknowledging them, so the broker forgets them too). */
+  flushHeld(): void {
+    for (const reader of this.readers.values()) {
+      for (const held of reader.held.splice(0)) this.ack(reader, held.delivery);
+    }
+  }
+
+  close(): void {
+    const error = new ChannelLayerClosed();
+    for (const reader of this.readers.values()) {
+      clearTimeout(reader.idleTimer);
+      for (const waiter of reader.waiters.splice(0)) {
+        detach(waiter);
+        waiter.reject(error);
+      }
+    }
+    this.readers.clear();
+  }
+
+  private reader(channel: string): Reader {
+    let reader = this.readers.get(channel);
+    if (!reader) {
+      reader = {
+        channel,
+        waiters: [],
+        held: [],
+        session: undefined,
+        consumerTag: undefined,
+        starting: undefined,
+        idleTimer: undefined,
+      };
+      this.readers.set(channel, reader);
+    }
+    return reader;
+  }
+
+  private takeHeld(reader: Reader): LayerMessage | null {
+    const now = Date.now();
+    while (reader.held.length > 0) {
+      const held = reader.held.shift()!;
+      this.ack(reader, held.delivery);
+      if (held.expiresAt <= now) continue;
+      const message = decodeOrNull(held.delivery.content);
+      if (message) return message;
+    }
+    return null;
+  }
+
+  private async startConsumer(reader: Reader, session: Session): Promise<void> {
+    if (reader.session === session && (reader.consumerTag || reader.starting)) return reader.starting;
+    reader.session = session;
+    const starting = (async () => {
+      try {
+        const queue = await this.options.declare(session, reader.channel);
+        if (session.dead || reader.session !== session) return;
+        const { consumerTag } = await session.consumer.consume(queue, (delivery) =>
+          this.onDelivery(reader, session, delivery),
+        );
+        if (reader.session === session) reader.consumerTag = consumerTag;
+      } catch (error) {
+        if (reader.session === session) reader.session = undefined;
+        // A lost connection restarts the consumer on the next session; anything else would leave
+        // the receivers waiting forever, so they hear about it.
+        if (!session.dead) for (const waiter of reader.waiters.splice(0)) rejectWaiter(waiter, error);
+      } finally {
+        if (reader.starting === starting) reader.starting = undefined;
+      }
+    })();
+    reader.starting = starting;
+    return starting;
+  }
+
+  private onDelivery(reader: Reader, session: Session, delivery: ConsumeMessage | null): void {
+    if (reader.session !== session) return;
+    if (delivery === null) {
+      // The broker cancelled the consumer (the queue was deleted): declare it again if anyone waits.
+      reader.consumerTag = undefined;
+      reader.session = undefined;
+      if (reader.waiters.length > 0 && !session.dead) void this.startConsumer(reader, session);
+      return;
+    }
+    const held: Held = { delivery, expiresAt: this.options.expiresAt(delivery) };
+    const waiter = reader.waiters[0];
+    if (!waiter) {
+      reader.held.push(held);
+      return;
+    }
+    this.ack(reader, delivery);
+    if (held.expiresAt <= Date.now()) return;
+    const message = decodeOrNull(delivery.content);
+    if (!message) return;
+    reader.waiters.shift();
+    detach(waiter);
+    waiter.resolve(message);
+    this.maybeIdle(reader);
+  }
+
+  /** With no receivers left, stop consuming after a while and give held messages back. */
+  private maybeIdle(reader: Reader): void {
+    if (reader.waiters.length > 0 || reader.idleTimer || !reader.session) return;
+    reader.idleTimer = setTimeout(() => {
+      reader.idleTimer = undefined;
+      if (reader.waiters.length > 0) return;
+      void this.stopConsumer(reader);
+    }, IDLE_CONSUMER_MS);
+    reader.idleTimer.unref();
+  }
+
+  private async stopConsumer(reader: Reader): Promise<void> {
+    const { session, consumerTag } = reader;
+    if (!session || !consumerTag || session.dead) return;
+    reader.session = undefined;
+    reader.consumerTag = undefined;
+    try {
+      await session.consumer.cancel(consumerTag);
+    } catch {
+      return; // the connection went; the broker requeues by itself
+    }
+    // Deliveries that raced the cancel landed in `held` too; requeue them all, in order.
+    for (const held of reader.held.splice(0)) {
+      if (!session.dead) session.consumer.nack(held.delivery, false, true);
+    }
+    if (reader.waiters.length > 0 && !session.dead) await this.startConsumer(reader, session);
+  }
+
+  private ack(reader: Reader, delivery: ConsumeMessage): void {
+    const session = reader.session;
+    if (session && !session.dead) session.consumer.ack(delivery);
+  }
+}
+
+function rejectWaiter(waiter: Waiter, error: unknown): void {
+  detach(waiter);
+  waiter.reject(error);
+}

@@ -9,6 +9,8 @@ step "lint (biome)"
 pnpm exec biome check . || exit 1
 step "type-check (tsc --noEmit, strict)"
 pnpm exec tsc -p tsconfig.json --noEmit || exit 1
+step "documentation samples (every ts block of README.md and docs/ compiles)"
+node scripts/check-doc-samples.mjs || exit 1
 step "tests (vitest)"
 mkdir -p test-artifacts
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json

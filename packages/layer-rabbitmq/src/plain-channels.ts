@@ -201,27 +201,43 @@ export class PlainChannels {
   private async stopConsumer(reader: Reader): Promise<void> {
     const { session, consumerTag } = reader;
     if (!session || !consumerTag || session.dead) return;
-    reader.session = undefined;
-    reader.consumerTag = undefined;
+    // Deliveries that race the cancel still land in `held` (or with a new receiver) meanwhile.
     try {
       await session.consumer.cancel(consumerTag);
     } catch {
       return; // the connection went; the broker requeues by itself
     }
-    // Deliveries that raced the cancel landed in `held` too; requeue them all, in order.
-    for (const held of reader.held.splice(0)) {
-      if (!session.dead) session.consumer.nack(held.delivery, false, true);
+    if (reader.session !== session) return;
+    if (reader.waiters.length > 0) {
+      // A receive came while cancelling: consume again.
+      reader.consumerTag = undefined;
+      reader.session = undefined;
+      await this.startConsumer(reader, session);
+      return;
     }
-    if (reader.waiters.length > 0 && !session.dead) await this.startConsumer(reader, session);
+    // Give the held messages back to the queue for other readers, in order.
+    for (const held of reader.held.splice(0)) settle(session, held.delivery, "requeue");
+    reader.consumerTag = undefined;
+    reader.session = undefined;
   }
 
   private ack(reader: Reader, delivery: ConsumeMessage): void {
-    const session = reader.session;
-    if (session && !session.dead) session.consumer.ack(delivery);
+    if (reader.session) settle(reader.session, delivery, "ack");
   }
 }
 
 function rejectWaiter(waiter: Waiter, error: unknown): void {
   detach(waiter);
   waiter.reject(error);
+}
+
+/** Acks or requeues a delivery; a no-op once the session is gone (the broker requeues it then). */
+function settle(session: Session, delivery: ConsumeMessage, how: "ack" | "requeue"): void {
+  if (session.dead) return;
+  try {
+    if (how === "ack") session.consumer.ack(delivery);
+    else session.consumer.nack(delivery, false, true);
+  } catch {
+    // The channel closed under us: same as a lost session.
+  }
 }

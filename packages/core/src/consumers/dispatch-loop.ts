@@ -1,5 +1,8 @@
 type Source<T> = () => Promise<T>;
 
+/** Resolves after every pending microtask (however long its promise chain) has run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface Slot<T> {
   ready: boolean;
   value: T | undefined;
@@ -62,5 +65,10 @@ export async function dispatchLoop<T>(
     slot.value = undefined;
     await dispatch(value);
     arm(index);
+    // The source just re-armed may already hold a message (one queued while the handler ran),
+    // but its promise settles only some microtasks from now. If a later source has a message
+    // ready, let the re-armed one settle first, so earlier sources win ties as in Django (whose
+    // asyncio.wait sees both tasks done). Costs one macrotask, and only when there is a tie.
+    if (slots.some((other, i) => i > index && other.ready)) await settle();
   }
 }

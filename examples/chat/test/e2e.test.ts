@@ -1,0 +1,182 @@
+/// <reference lib="dom" />
+// The chat in a real browser: Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { existsSync, mkdirSync } from "node:fs";
+import { startRedisServer, redisServerSkipReason, type RedisServerHandle } from "@channels-ts/layer-conformance";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChatProcess, startChat } from "./chat-process";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../../test-artifacts/", import.meta.url);
+
+function chromiumSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const message = "Chromium is not installed: install the Debian package `chromium` to run the browser tests";
+  if (process.env.CI) throw new Error(message);
+  return message;
+}
+
+const skipReason = chromiumSkipReason();
+if (skipReason) console.warn(`examples/chat e2e skipped: ${skipReason}`);
+
+let browser: Browser;
+
+async function openRoom(baseUrl: string, room: string, name: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/chat/${room}/`);
+  await page.fill("#display-name", name);
+  await page.dispatchEvent("#display-name", "change");
+  await expectState(page, "connected");
+  return page;
+}
+
+async function expectState(page: Page, state: string) {
+  await page.waitForSelector(`#connection-state[data-state="${state}"]`, { timeout: 15_000 });
+}
+
+async function say(page: Page, text: string) {
+  await page.fill("#chat-message-input", text);
+  await page.press("#chat-message-input", "Enter");
+}
+
+async function logText(page: Page, text: string) {
+  await page.waitForFunction((t) => document.querySelector("#chat-log")?.textContent?.includes(t), text, {
+    timeout: 15_000,
+  });
+}
+
+describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe("on one process, in-memory layer", () => {
+    let chat: ChatProcess;
+    beforeAll(async () => {
+      chat = await startChat();
+    }, 60_000);
+    afterAll(async () => {
+      await chat?.stop();
+    });
+
+    it("serves the tutorial's page at /chat/ and two pages in one room exchange messages", async () => {
+      const alice = await openRoom(chat.url, "lobby", "Alice");
+      const bob = await openRoom(chat.url, "lobby", "Bob");
+      await logText(alice, "Bob joined");
+      await say(alice, "Hello Bob");
+      await logText(bob, "Hello Bob");
+      await say(bob, "Hi Alice");
+      await logText(alice, "Hi Alice");
+      // The button sends too.
+      await alice.fill("#chat-message-input", "sent by the button");
+      await alice.click("#chat-message-submit");
+      await logText(bob, "sent by the button");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await alice.screenshot({ path: new URL("chat.png", ARTIFACTS).pathname });
+      await alice.close();
+      await logText(bob, "Alice left");
+      await bob.close();
+    });
+
+    it("the default page /chat/ talks to /ws/chat/ and offers a room field", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${chat.url}/chat/`);
+      await expectState(page, "connected");
+      for (const id of ["#chat-log", "#chat-message-input", "#chat-message-submit", "#room-name-input"]) {
+        expect(await page.$(id)).not.toBeNull();
+      }
+      await page.fill("#room-name-input", "elsewhere");
+      await page.press("#room-name-input", "Enter");
+      await page.waitForURL(`${chat.url}/chat/elsewhere/`);
+      await expectState(page, "connected");
+      await page.close();
+    });
+
+    it("shows a message with HTML as text and runs nothing", async () => {
+      const sender = await openRoom(chat.url, "xss", "Mallory");
+      const reader = await openRoom(chat.url, "xss", "Victim");
+      const attack = `<img src=x onerror="window.__pwned=1"><b id="bold">bold</b><script>window.__pwned=2</script>`;
+      await say(sender, attack);
+      await logText(reader, attack);
+      expect(await reader.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await reader.$("#chat-log img, #chat-log b, #chat-log script")).toBeNull();
+      await sender.close();
+      await reader.close();
+    });
+
+    it("refuses a WebSocket opened by a page of another origin with 403", async () => {
+      // The pages above (same origin) connected; a foreign page's socket carries its own Origin.
+      const { WebSocket } = await import("ws");
+      const ws = new WebSocket(`${chat.url.replace("http", "ws")}/ws/chat/`, { origin: "http://evil.example" });
+      const status = await new Promise<number>((resolve) => {
+        ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on("open", () => resolve(101));
+        ws.on("error", () => {});
+      });
+      expect(status).toBe(403);
+    });
+  });
+
+  it("reconnects a page after the server restarts", async () => {
+    let chat = await startChat();
+    const port = chat.port;
+    const page = await openRoom(chat.url, "restart", "Phoenix");
+    await chat.stop();
+    await expectState(page, "disconnected");
+    chat = await startChat({ PORT: String(port) });
+    try {
+      await expectState(page, "connected");
+      const other = await openRoom(chat.url, "restart", "Other");
+      await say(page, "back again");
+      await logText(other, "back again");
+      await other.close();
+      await page.close();
+    } finally {
+      await chat.stop();
+    }
+  }, 90_000);
+
+  describe("on two processes sharing a Redis layer", () => {
+    const redisSkip = redisServerSkipReason();
+    let redis: RedisServerHandle;
+    let one: ChatProcess;
+    let two: ChatProcess;
+    beforeAll(async () => {
+      if (redisSkip) return;
+      redis = await startRedisServer();
+      [one, two] = await Promise.all([startChat({ REDIS_URL: redis.url }), startChat({ REDIS_URL: redis.url })]);
+    }, 90_000);
+    afterAll(async () => {
+      await Promise.all([one?.stop(), two?.stop()]);
+      await redis?.stop();
+    });
+
+    it.skipIf(redisSkip !== undefined)("a message typed on a page of one process appears on a page of the other", async () => {
+      expect(one.port).not.toBe(two.port);
+      const left = await openRoom(one.url, "shared", "Left");
+      const right = await openRoom(two.url, "shared", "Right");
+      await logText(left, "Right joined");
+      await say(left, "across processes");
+      await logText(right, "across processes");
+      await say(right, "and back");
+      await logText(left, "and back");
+      await left.close();
+      await right.close();
+    });
+  });
+});

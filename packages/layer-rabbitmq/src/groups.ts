@@ -1,0 +1,67 @@
+/**
+ * The group memberships this layer added: group → member channel → when it joined (ms). The broker
+ * only knows that this process's queue is bound for a group; which channels get the message is
+ * decided here, when a group message arrives (local fan-out).
+ */
+export class GroupMembers {
+  private readonly groups = new Map<string, Map<string, number>>();
+
+  /** Adds or renews a membership; `true` when the group is new here (the queue must be bound). */
+  add(group: string, channel: string, now: number): boolean {
+    let members = this.groups.get(group);
+    const isNew = !members;
+    if (!members) this.groups.set(group, (members = new Map()));
+    members.set(channel, now);
+    return isNew;
+  }
+
+  /** Removes a membership; `true` when that emptied the group (the queue must be unbound). */
+  discard(group: string, channel: string): boolean {
+    const members = this.groups.get(group);
+    if (!members || !members.delete(channel)) return false;
+    if (members.size > 0) return false;
+    this.groups.delete(group);
+    return true;
+  }
+
+  /**
+   * The members of `group` that joined after `joinedAfter`; older ones are forgotten. `emptied` is
+   * `true` when that left the group without members.
+   */
+  members(group: string, joinedAfter: number): { channels: string[]; emptied: boolean } {
+    const members = this.groups.get(group);
+    if (!members) return { channels: [], emptied: false };
+    const channels: string[] = [];
+    for (const [channel, joinedAt] of members) {
+      if (joinedAt < joinedAfter) members.delete(channel);
+      else channels.push(channel);
+    }
+    if (members.size > 0) return { channels, emptied: false };
+    this.groups.delete(group);
+    return { channels, emptied: true };
+  }
+
+  /** Removes `channel` from every group; returns the groups that emptied. */
+  evict(channel: string): string[] {
+    const emptied: string[] = [];
+    for (const [group, members] of this.groups) {
+      if (members.delete(channel) && members.size === 0) {
+        this.groups.delete(group);
+        emptied.push(group);
+      }
+    }
+    return emptied;
+  }
+
+  /** Every group with members here. */
+  names(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** Forgets everything; returns the groups there were. */
+  clear(): string[] {
+    const names = this.names();
+    this.groups.clear();
+    return names;
+  }
+}

@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@channels-ts\/core$/, replacement: src("core/src/index.ts") },
       { find: /^@channels-ts\/layer-memory$/, replacement: src("layer-memory/src/index.ts") },
       { find: /^@channels-ts\/layer-redis$/, replacement: src("layer-redis/src/index.ts") },
+      { find: /^@channels-ts\/layer-rabbitmq$/, replacement: src("layer-rabbitmq/src/index.ts") },
       { find: /^@channels-ts\/layer-conformance$/, replacement: src("layer-conformance/src/index.ts") },
     ],
   },

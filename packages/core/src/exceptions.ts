@@ -113,3 +113,11 @@ export class RouteNotFound extends ChannelsError {
 export class ImproperlyConfigured extends ChannelsError {
   override name = "ImproperlyConfigured";
 }
+
+/**
+ * A session was saved after its stored copy disappeared: the user logged out (or the session
+ * expired) in another request meanwhile. Django's `SessionInterrupted`. Start over with a new session.
+ */
+export class SessionInterrupted extends ChannelsError {
+  override name = "SessionInterrupted";
+}

@@ -21,8 +21,15 @@ export interface RedisServerHandle {
 }
 
 export interface StartRedisServerOptions {
-  /** Extra `redis-server` arguments, e.g. `["--sentinel"]` with a config file. */
+  /** Extra `redis-server` arguments, e.g. `["--sentinel"]` (with `configFile`). */
   args?: string[];
+  /** A config file, passed first as redis-server wants it (Sentinel needs one it can rewrite). */
+  configFile?: string;
+  /**
+   * The log line that says the server is up (PING must answer too).
+   * @default /Ready to accept connections/ (Sentinel mode: use /\+monitor master/)
+   */
+  readyLine?: RegExp;
   /** A fixed port instead of a free one. */
   port?: number;
   /**
@@ -50,7 +57,8 @@ export function hasRedisServer(): boolean {
  */
 export function redisServerSkipReason(): string | undefined {
   if (hasRedisServer()) return undefined;
-  const message = "redis-server is not installed: install the Debian package `redis-server` to run these tests";
+  const message =
+    "redis-server is not installed: install the Debian package `redis-server` to run these tests";
   if (process.env.CI) throw new Error(message);
   return message;
 }
@@ -61,7 +69,9 @@ async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -85,17 +95,25 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once the server logs "Ready to accept connections" and answers PING; rejects on exit or timeout. */
-function waitUntilReady(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+/** Resolves once the server logs its ready line and answers PING; rejects on exit or timeout. */
+function waitUntilReady(
+  port: number,
+  child: ChildProcess,
+  timeoutMs: number,
+  readyLine: RegExp,
+  log: () => string,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const fail = (why: string) => {
       cleanup();
       reject(new Error(`redis-server on port ${port} ${why}:\n${log()}`));
     };
     const onData = () => {
-      if (!/Ready to accept connections/.test(log())) return;
+      if (!readyLine.test(log())) return;
       cleanup();
-      ping(port).then((ok) => (ok ? resolve() : reject(new Error(`redis-server on port ${port} did not answer PING`))));
+      ping(port).then((ok) =>
+        ok ? resolve() : reject(new Error(`redis-server on port ${port} did not answer PING`)),
+      );
     };
     const onExit = (code: number | null) => fail(`exited with ${code}`);
     const timer = setTimeout(() => fail(`was not ready within ${timeoutMs} ms`), timeoutMs);
@@ -123,15 +141,35 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   const start = async () => {
     log = "";
     mkdirSync(dir, { recursive: true });
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-    child = spawn(BINARY, [...args, ...(options.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ];
+    const config = options.configFile ? [options.configFile] : [];
+    child = spawn(BINARY, [...config, ...args, ...(options.args ?? [])], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });
-    await waitUntilReady(port, child, timeoutMs, () => log);
+    await waitUntilReady(
+      port,
+      child,
+      timeoutMs,
+      options.readyLine ?? /Ready to accept connections/,
+      () => log,
+    );
   };
 
   const stopChild = async () => {

@@ -39,7 +39,14 @@ class Writer {
   }
 
   /** A length header from the fix / 8 / 16 / 32-bit family `types`. */
-  sized(length: number, fix: number | undefined, fixMax: number, t8: number | undefined, t16: number, t32: number) {
+  sized(
+    length: number,
+    fix: number | undefined,
+    fixMax: number,
+    t8: number | undefined,
+    t16: number,
+    t32: number,
+  ) {
     if (fix !== undefined && length <= fixMax) this.byte(fix | length);
     else if (t8 !== undefined && length < 0x100) this.header(t8, 1, length);
     else if (length < 0x10000) this.header(t16, 2, length);
@@ -92,7 +99,7 @@ function writeValue(w: Writer, value: unknown, depth: number): void {
       return;
     }
     case "number":
-      if (Number.isSafeInteger(value)) writeInteger(w, value);
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) writeInteger(w, value);
       else {
         w.ensure(9);
         w.buffer[w.length++] = 0xcb;
@@ -209,7 +216,9 @@ function readMap(r: Reader, length: number): Record<string, unknown> {
 }
 
 function fromBig(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
 }
 
 function readFixed<T>(r: Reader, size: number, read: (offset: number) => T): T {

@@ -68,12 +68,14 @@ export interface BrokerConnectionOptions {
   connectionName: string;
   /** Declares, binds and consumes on a new connection; it is ready once this resolves. */
   setup(session: Session): Promise<void>;
+  /** Runs once the session is ready (resumes work that waited for a connection). */
+  onReady(session: Session): Promise<void>;
   /** The ready session was lost; the layer drops state tied to it (unacked deliveries, consumer tags). */
   onLost(session: Session): void;
 }
 
 export class BrokerConnection {
-  private current: Session | null = null;
+  private live: Session | null = null;
   private readonly wakers = new Set<() => void>();
   private closed = false;
   private attempt = 0;
@@ -89,8 +91,9 @@ export class BrokerConnection {
         : `${url.protocol ?? "amqp"}://${url.hostname ?? "localhost"}:${url.port ?? 5672}`;
   }
 
-  get isConnected(): boolean {
-    return this.current !== null;
+  /** The ready session, or `null` while (re)connecting. */
+  get current(): Session | null {
+    return this.live;
   }
 
   start(): void {
@@ -128,7 +131,7 @@ export class BrokerConnection {
     this.closed = true;
     clearTimeout(this.retryTimer);
     const session = this.current;
-    this.current = null;
+    this.live = null;
     for (const wake of [...this.wakers]) wake();
     if (session) {
       session.dead = true;
@@ -139,7 +142,9 @@ export class BrokerConnection {
   private async connectOnce(): Promise<void> {
     let model: ChannelModel | undefined;
     try {
-      model = await connect(this.options.url, { clientProperties: { connection_name: this.options.connectionName } });
+      model = await connect(this.options.url, {
+        clientProperties: { connection_name: this.options.connectionName },
+      });
       if (this.closed) {
         await model.close().catch(ignore);
         return;
@@ -167,10 +172,13 @@ export class BrokerConnection {
         await model.close().catch(ignore);
         return;
       }
-      this.current = session;
+      this.live = session;
       this.attempt = 0;
       this.lastError = undefined;
       for (const wake of [...this.wakers]) wake();
+      this.options.onReady(session).catch((error: unknown) => {
+        this.lastError = error;
+      });
     } catch (error) {
       this.lastError = error;
       if (model) await model.close().catch(ignore);
@@ -182,15 +190,18 @@ export class BrokerConnection {
     if (session.dead) return;
     session.dead = true;
     if (error) this.lastError = error;
-    if (this.current !== session) return; // still in setup: connectOnce's catch retries
-    this.current = null;
+    if (this.live !== session) return; // still in setup: connectOnce's catch retries
+    this.live = null;
     this.options.onLost(session);
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     if (this.closed || this.retryTimer) return;
-    const base = Math.min(this.options.reconnectDelayMs * 2 ** this.attempt, this.options.maxReconnectDelayMs);
+    const base = Math.min(
+      this.options.reconnectDelayMs * 2 ** this.attempt,
+      this.options.maxReconnectDelayMs,
+    );
     this.attempt++;
     // ±20% jitter, so processes that lost the broker together do not return in lockstep.
     const delay = base * (0.8 + Math.random() * 0.4);

@@ -8,17 +8,19 @@ export class GroupMembers {
 
   /** Adds or renews a membership; `true` when the group is new here (the queue must be bound). */
   add(group: string, channel: string, now: number): boolean {
-    let members = this.groups.get(group);
-    const isNew = !members;
-    if (!members) this.groups.set(group, (members = new Map()));
-    members.set(channel, now);
-    return isNew;
+    const members = this.groups.get(group);
+    if (members) {
+      members.set(channel, now);
+      return false;
+    }
+    this.groups.set(group, new Map([[channel, now]]));
+    return true;
   }
 
   /** Removes a membership; `true` when that emptied the group (the queue must be unbound). */
   discard(group: string, channel: string): boolean {
     const members = this.groups.get(group);
-    if (!members || !members.delete(channel)) return false;
+    if (!members?.delete(channel)) return false;
     if (members.size > 0) return false;
     this.groups.delete(group);
     return true;

@@ -11,7 +11,6 @@ interface Buffered {
   body: Buffer;
 }
 
-
 export class LocalChannels {
   private readonly buffers = new Map<string, Buffered[]>();
   private readonly waiters = new Map<string, Waiter[]>();
@@ -41,8 +40,9 @@ export class LocalChannels {
       buffer = this.buffers.get(channel);
       if (buffer && buffer.length >= this.capacityOf(channel)) return false;
     }
-    if (!buffer) this.buffers.set(channel, (buffer = []));
-    buffer.push({ expiresAt, body });
+    const entry = { expiresAt, body };
+    if (buffer) buffer.push(entry);
+    else this.buffers.set(channel, [entry]);
     return true;
   }
 
@@ -74,9 +74,9 @@ export class LocalChannels {
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      let list = this.waiters.get(channel);
-      if (!list) this.waiters.set(channel, (list = []));
-      list.push(waiter);
+      const list = this.waiters.get(channel);
+      if (list) list.push(waiter);
+      else this.waiters.set(channel, [waiter]);
     });
   }
 

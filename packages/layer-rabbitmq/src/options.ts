@@ -72,8 +72,15 @@ export interface RabbitMQSettings {
 }
 
 function positive(value: number, name: string, integer = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new ImproperlyConfigured(`${name} must be a ${integer ? "whole number" : "number"} > 0; got ${String(value)}.`);
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value <= 0 ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new ImproperlyConfigured(
+      `${name} must be a ${integer ? "whole number" : "number"} > 0; got ${String(value)}.`,
+    );
   }
   return value;
 }

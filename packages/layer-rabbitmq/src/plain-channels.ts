@@ -141,7 +141,9 @@ export class PlainChannels {
   private async startConsumer(reader: Reader, session: Session): Promise<void> {
     if (reader.session === session && (reader.consumerTag || reader.starting)) return reader.starting;
     reader.session = session;
-    const starting = (async () => {
+    let starting: Promise<void> | undefined;
+    starting = (async () => {
+      await Promise.resolve(); // so that `starting` is assigned before the finally below reads it
       try {
         const queue = await this.options.declare(session, reader.channel);
         if (session.dead || reader.session !== session) return;

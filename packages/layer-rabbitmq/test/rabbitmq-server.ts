@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,7 +187,7 @@ export async function startRabbitMQ(): Promise<RabbitMQServer> {
     child.stderr?.on("data", keep);
     const died = () =>
       child.exitCode !== null || child.signalCode !== null
-        ? `rabbitmq-server exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}\n${await_log_hint(base)}`
+        ? `rabbitmq-server exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`
         : null;
     try {
       await waitForAmqp(url, Date.now() + BOOT_TIMEOUT_MS, died);
@@ -227,16 +227,13 @@ export async function startRabbitMQ(): Promise<RabbitMQServer> {
   };
 }
 
-function await_log_hint(base: string): string {
-  return `(logs in ${join(base, "log")})`;
-}
-
 async function readLogs(base: string): Promise<string> {
   try {
-    const { readdir } = await import("node:fs/promises");
     const files = await readdir(join(base, "log"));
     const parts = await Promise.all(
-      files.filter((f) => f.endsWith(".log")).map(async (f) => (await readFile(join(base, "log", f), "utf8")).slice(-3000)),
+      files
+        .filter((f) => f.endsWith(".log"))
+        .map(async (f) => (await readFile(join(base, "log", f), "utf8")).slice(-3000)),
     );
     return parts.join("\n");
   } catch {

@@ -1,5 +1,10 @@
 import type { LayerMessage } from "@channels-ts/core";
 
+interface Buffered {
+  message: LayerMessage;
+  expiresAt: number;
+}
+
 interface Waiter {
   resolve(message: LayerMessage): void;
   reject(error: unknown): void;
@@ -14,17 +19,33 @@ interface Waiter {
  */
 export class Mailboxes {
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly buffers = new Map<string, LayerMessage[]>();
+  private readonly buffers = new Map<string, Buffered[]>();
+  private lastSweep = Date.now();
   /** Messages dropped because a channel's buffer was full (oldest first, as channels_redis does). */
   overflowed = 0;
+  /** Buffered messages dropped because nobody received them within `ttlMs`. */
+  expired = 0;
 
-  constructor(private readonly capacityOf: (channel: string) => number) {}
+  /**
+   * @param capacityOf bound of each channel's buffer
+   * @param ttlMs how long a buffered message waits; channels nobody reads any more do not hold memory forever
+   */
+  constructor(
+    private readonly capacityOf: (channel: string) => number,
+    private readonly ttlMs = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** A buffered message for `channel`, if any. */
   take(channel: string): LayerMessage | undefined {
     const buffer = this.buffers.get(channel);
     if (!buffer) return undefined;
-    const message = buffer.shift();
+    const now = Date.now();
+    let message: LayerMessage | undefined;
+    while (buffer.length > 0 && message === undefined) {
+      const head = buffer.shift()!;
+      if (head.expiresAt > now) message = head.message;
+      else this.expired++;
+    }
     if (buffer.length === 0) this.buffers.delete(channel);
     return message;
   }
@@ -42,7 +63,10 @@ export class Mailboxes {
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
       let list = this.waiters.get(channel);
-      if (!list) this.waiters.set(channel, (list = []));
+      if (!list) {
+        list = [];
+        this.waiters.set(channel, list);
+      }
       list.push(waiter);
     });
   }
@@ -71,12 +95,30 @@ export class Mailboxes {
   /** Hands `message` to a waiter, or buffers it (dropping the oldest past the channel's capacity). */
   deliverOrBuffer(channel: string, message: LayerMessage): void {
     if (this.deliver(channel, message)) return;
+    const now = Date.now();
+    if (now - this.lastSweep > Math.min(this.ttlMs, 10_000)) this.sweep(now);
     let buffer = this.buffers.get(channel);
-    if (!buffer) this.buffers.set(channel, (buffer = []));
-    buffer.push(message);
+    if (!buffer) {
+      buffer = [];
+      this.buffers.set(channel, buffer);
+    }
+    buffer.push({ message, expiresAt: now + this.ttlMs });
     if (buffer.length > this.capacityOf(channel)) {
       buffer.shift();
       this.overflowed++;
+    }
+  }
+
+  /** Drops expired buffered messages (and the channels left empty). */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [channel, buffer] of this.buffers) {
+      let stale = 0;
+      while (stale < buffer.length && buffer[stale]!.expiresAt <= now) stale++;
+      if (stale === 0) continue;
+      this.expired += stale;
+      if (stale === buffer.length) this.buffers.delete(channel);
+      else buffer.splice(0, stale);
     }
   }
 

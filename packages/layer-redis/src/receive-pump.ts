@@ -93,7 +93,8 @@ export class ReceivePump {
         const hit = await client.bzpopminBuffer(...keys, this.owner.wakeKey, this.blockTimeoutS);
         if (hit) {
           const key = hit[0].toString("utf8");
-          if (key !== this.owner.wakeKey) this.owner.dispatch(this.shard, key, hit[1], Number(hit[2].toString()));
+          if (key !== this.owner.wakeKey)
+            this.owner.dispatch(this.shard, key, hit[1], Number(hit[2].toString()));
         }
       } catch (error) {
         if (this.owner.isClosed) return;

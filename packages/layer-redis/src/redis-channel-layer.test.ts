@@ -1,4 +1,9 @@
-import { describeChannelLayer, type RedisServerHandle, redisServerSkipReason, startRedisServer } from "@channels-ts/layer-conformance";
+import {
+  describeChannelLayer,
+  type RedisServerHandle,
+  redisServerSkipReason,
+  startRedisServer,
+} from "@channels-ts/layer-conformance";
 import { afterAll, beforeAll, describe } from "vitest";
 import { RedisChannelLayer } from "./redis-channel-layer";
 
@@ -13,7 +18,11 @@ afterAll(async () => {
 });
 
 describe.skipIf(skip)(skip ? `RedisChannelLayer (skipped: ${skip})` : "RedisChannelLayer", () => {
-  describeChannelLayer("RedisChannelLayer", (options) => new RedisChannelLayer({ hosts: [server!.url], ...options }), {
-    expiryMs: 300,
-  });
+  describeChannelLayer(
+    "RedisChannelLayer",
+    (options) => new RedisChannelLayer({ hosts: [server!.url], ...options }),
+    {
+      expiryMs: 300,
+    },
+  );
 });

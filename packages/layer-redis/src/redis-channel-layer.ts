@@ -4,6 +4,7 @@ import {
   type BaseChannelLayerOptions,
   ChannelFull,
   ChannelLayerClosed,
+  copyMessage,
   ImproperlyConfigured,
   type LayerMessage,
   nonLocalName,
@@ -96,8 +97,10 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
       tokenTtlS: Math.ceil(this.expiryMs / 1000) + 10,
     });
     this.wakeKey = `${this.prefix}:wake:${this.clientPrefix}`;
-    this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel));
-    this.shards = this.hosts.map((host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)));
+    this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel), this.expiryMs);
+    this.shards = this.hosts.map(
+      (host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)),
+    );
     this.pumps = this.shards.map((shard) => new ReceivePump(shard, this, BLOCK_TIMEOUT_S));
     const hasCapacityRules =
       options.channelCapacity !== undefined &&
@@ -183,7 +186,9 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
   async flush(): Promise<void> {
     this.requireOpen();
     await Promise.all(
-      this.shards.map((shard) => shard.run("flush", (client) => scripted(client).channelsFlush(`${this.prefix}*`))),
+      this.shards.map((shard) =>
+        shard.run("flush", (client) => scripted(client).channelsFlush(`${this.prefix}*`)),
+      ),
     );
     this.mailboxes.clearBuffers();
   }
@@ -231,12 +236,16 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
     if (name.endsWith("!")) {
       // Python's receiver files a message without the field under the bare key name; so do we.
       const names = typeof target === "string" ? [target] : Array.isArray(target) ? target : [name];
-      names.forEach((channel, index) => {
-        if (typeof channel !== "string") return;
-        const copy = index === 0 ? message : this.codec.decode(member);
-        delete copy.__asgi_channel__;
-        this.mailboxes.deliverOrBuffer(channel, copy as LayerMessage);
-      });
+      try {
+        // Each channel gets its own copy; decoding (and decrypting) once is enough. The first
+        // copy also checks the values (an ext type from a foreign writer is refused here).
+        const copies = names.map(() => copyMessage(message as LayerMessage));
+        names.forEach((channel, index) => {
+          if (typeof channel === "string") this.mailboxes.deliverOrBuffer(channel, copies[index]!);
+        });
+      } catch (error) {
+        this.report(new UndecodableMessageError(key, error));
+      }
       return;
     }
     if (!this.closed && this.mailboxes.deliver(name, message as LayerMessage)) return;
@@ -314,7 +323,8 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
         const full = await this.shards[index]!.run("groupSend", (client) =>
           scripted(client).channelsGroupWrite(...(args as [number, ...Array<string | number | Buffer>])),
         );
-        for (const position of full) for (const channel of entries[position - 1]!.names) this.recordDrop(group, channel);
+        for (const position of full)
+          for (const channel of entries[position - 1]!.names) this.recordDrop(group, channel);
       }),
     );
   }

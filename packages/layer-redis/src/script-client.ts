@@ -29,7 +29,14 @@ export const CORE_SCRIPTS: ScriptTable = {
 
 /** An ioredis client with the scripts above (ioredis adds them at runtime; this types them). */
 export interface ScriptClient extends Redis {
-  channelsSend(key: string, member: Buffer, score: string, cutoff: string, capacity: number, expiryMs: number): Promise<number>;
+  channelsSend(
+    key: string,
+    member: Buffer,
+    score: string,
+    cutoff: string,
+    capacity: number,
+    expiryMs: number,
+  ): Promise<number>;
   channelsGroupSendOneTrip(key: string, ...args: Arg[]): Promise<string[]>;
   channelsGroupMembers(key: string, cutoff: string): Promise<string[]>;
   /** `numKeys, ...keys, ...args` */

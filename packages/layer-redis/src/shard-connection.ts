@@ -29,6 +29,7 @@ export class ShardConnection {
   private blockingClient: Redis | undefined;
   private closed = false;
   private lastReported = "";
+  private readonly readyWaits = new Map<Redis, Promise<void>>();
 
   constructor(
     private readonly host: RedisHost,
@@ -57,14 +58,21 @@ export class ShardConnection {
    */
   async run<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.timeoutMs;
-    for (let attempt = 0; attempt < 1000; attempt++) {
+    for (let attempt = 0; attempt < 100_000; attempt++) {
       await this.waitReady(this.commands, deadline, what);
       try {
         return await fn(this.commands);
       } catch (error) {
         if (this.closed) throw new ChannelLayerClosed();
-        if (notWritten(error) && Date.now() < deadline) continue;
-        if (error instanceof Error && /timed out|Connection is closed|ECONNRE|EPIPE|closed/i.test(error.message)) {
+        if (notWritten(error) && Date.now() < deadline) {
+          // The socket just died but the client has not noticed yet: let its events run first.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        if (
+          error instanceof Error &&
+          /timed out|Connection is closed|ECONNRE|EPIPE|closed/i.test(error.message)
+        ) {
           throw new RedisUnavailableError(
             `${what} on Redis ${this.name} failed: ${error.message}. It may or may not have been applied; Redis is down or restarting.`,
             { cause: error },
@@ -81,32 +89,53 @@ export class ShardConnection {
     if (this.closed) throw new ChannelLayerClosed();
     if (client.status === "ready") return;
     if (client.status === "wait") client.connect().catch(() => {});
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => finish(undefined);
-      const onEnd = () => finish(new ChannelLayerClosed());
-      const timer = Number.isFinite(deadline)
-        ? setTimeout(
+    const ready = this.whenReady(client);
+    if (!Number.isFinite(deadline)) return ready;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
         () =>
-          finish(
+          reject(
             new RedisUnavailableError(
               `${what}: Redis ${this.name} did not answer within ${this.timeoutMs} ms (down or restarting?)` +
                 (this.lastReported ? `; last error: ${this.lastReported}` : ""),
             ),
           ),
         Math.max(0, deadline - Date.now()),
-      )
-        : undefined;
-      const finish = (error: Error | undefined) => {
-        clearTimeout(timer);
-        client.off("ready", onReady);
-        client.off("end", onEnd);
-        if (error) reject(error);
-        else resolve();
-      };
-      client.on("ready", onReady);
-      client.on("end", onEnd);
-      if (client.status === "ready") finish(undefined);
+      );
     });
+    try {
+      await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One shared promise per client and outage, so a burst of waiting sends adds two listeners, not hundreds. */
+  private whenReady(client: Redis): Promise<void> {
+    let ready = this.readyWaits.get(client);
+    if (!ready) {
+      ready = new Promise<void>((resolve, reject) => {
+        const onReady = () => {
+          cleanup();
+          resolve();
+        };
+        const onEnd = () => {
+          cleanup();
+          reject(new ChannelLayerClosed());
+        };
+        const cleanup = () => {
+          client.off("ready", onReady);
+          client.off("end", onEnd);
+          this.readyWaits.delete(client);
+        };
+        client.on("ready", onReady);
+        client.on("end", onEnd);
+      });
+      ready.catch(() => {});
+      this.readyWaits.set(client, ready);
+    }
+    return ready;
   }
 
   /** Closes both clients: the command client politely when connected, the blocking one at once. */

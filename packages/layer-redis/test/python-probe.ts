@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 
 const PYTHON = process.env.CHANNELS_PYTHON ?? "/usr/bin/python3";
 export const PROBE =
-  process.env.PY_LAYER_PROBE ?? fileURLToPath(new URL("../../../../shared/interop/py_layer_probe.py", import.meta.url));
+  process.env.PY_LAYER_PROBE ??
+  fileURLToPath(new URL("../../../../shared/interop/py_layer_probe.py", import.meta.url));
 
 /** Why the interop tests cannot run here (no probe or no python3-channels-redis); throws under CI. */
 export function pythonProbeSkipReason(): string | undefined {
@@ -16,9 +17,12 @@ export function pythonProbeSkipReason(): string | undefined {
   if (!existsSync(PROBE)) reason = `the interop probe is missing at ${PROBE} (set PY_LAYER_PROBE)`;
   else {
     try {
-      execFileSync(PYTHON, ["-c", "import channels_redis.core, channels_redis.pubsub, cryptography"], { stdio: "ignore" });
+      execFileSync(PYTHON, ["-c", "import channels_redis.core, channels_redis.pubsub, cryptography"], {
+        stdio: "ignore",
+      });
     } catch {
-      reason = "Python channels_redis is not installed: apt-get install python3-channels-redis python3-cryptography";
+      reason =
+        "Python channels_redis is not installed: apt-get install python3-channels-redis python3-cryptography";
     }
   }
   if (reason && process.env.CI) throw new Error(reason);

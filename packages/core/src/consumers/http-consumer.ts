@@ -130,6 +130,8 @@ export abstract class AsyncHttpConsumer extends AsyncConsumer {
 }
 
 markFrameworkClass(AsyncHttpConsumer, [
+  // Abstract, so not on the prototype; still the framework's API, never a message handler.
+  "handle",
   "bodyChunks",
   "responseStarted",
   "responseComplete",

@@ -39,7 +39,12 @@ function copyValue(value: unknown, path: string, seen: Set<object>): unknown {
       if (object instanceof Map) return fail(path, "a Map", "Send Object.fromEntries(map).");
       if (object instanceof Set) return fail(path, "a Set", "Send [...set].");
       if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
-        return fail(path, `a ${object.constructor.name}`, "Send a Uint8Array (or a Buffer).");
+        const type = object.constructor.name;
+        return fail(
+          path,
+          `${/^[AEIOU]/.test(type) ? "an" : "a"} ${type}`,
+          "Send a Uint8Array (or a Buffer).",
+        );
       }
       const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "class instance";
       return fail(path, `an instance of ${name}`, "Send a plain object with its fields instead.");

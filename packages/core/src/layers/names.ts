@@ -10,7 +10,11 @@ const GROUP_NAME = /^[a-zA-Z\d\-_.]+$/;
 const RULES = "fewer than 100 characters, only ASCII letters, digits, hyphens, underscores and periods";
 
 function describe(name: unknown): string {
-  if (typeof name !== "string") return `a ${name === null ? "null" : typeof name}`;
+  if (typeof name !== "string") {
+    if (name === null) return "null";
+    const type = typeof name;
+    return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+  }
   const shown = name.length > 40 ? `${name.slice(0, 40)}…` : name;
   return `${JSON.stringify(shown)} (${name.length} characters)`;
 }

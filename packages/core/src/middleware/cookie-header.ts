@@ -51,7 +51,10 @@ function decodeCookieValue(raw: string): string {
 }
 
 /** Returns `sameSite` lower-cased, or throws saying which values work. */
-export function normalizeSameSite(sameSite: unknown, secure: boolean | undefined): "strict" | "lax" | "none" | false {
+export function normalizeSameSite(
+  sameSite: unknown,
+  secure: boolean | undefined,
+): "strict" | "lax" | "none" | false {
   if (sameSite === false) return false;
   const lower = typeof sameSite === "string" ? sameSite.toLowerCase() : sameSite;
   if (lower !== "strict" && lower !== "lax" && lower !== "none") {
@@ -85,7 +88,10 @@ export function renderSetCookie(name: string, value: string, options: SetCookieO
       sameSite: sameSite === false ? undefined : sameSite,
       ...(maxAgeMs !== undefined
         ? // Max-Age=0 deletes; the epoch as Expires tells old browsers the same.
-          { maxAge: Math.floor(maxAgeMs / 1000), expires: new Date(maxAgeMs === 0 ? 0 : Date.now() + maxAgeMs) }
+          {
+            maxAge: Math.floor(maxAgeMs / 1000),
+            expires: new Date(maxAgeMs === 0 ? 0 : Date.now() + maxAgeMs),
+          }
         : { expires: options.expires }),
     });
   } catch (error) {

@@ -1,6 +1,11 @@
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { isConnectionScope } from "./connection-scope";
-import { type HeaderCarrier, parseCookieHeaders, renderSetCookie, type SetCookieOptions } from "./cookie-header";
+import {
+  type HeaderCarrier,
+  parseCookieHeaders,
+  renderSetCookie,
+  type SetCookieOptions,
+} from "./cookie-header";
 import { keepPathRouting, requireApplication } from "./path-routing";
 
 /** What `CookieMiddleware` adds to HTTP and WebSocket scopes. */
@@ -13,7 +18,12 @@ export interface CookieScope {
  * Appends a `Set-Cookie` header to an outgoing event (`http.response.start`, `websocket.accept` or a
  * denial response), creating its `headers` list when missing.
  */
-export function setCookie(message: HeaderCarrier, key: string, value = "", options: SetCookieOptions = {}): void {
+export function setCookie(
+  message: HeaderCarrier,
+  key: string,
+  value = "",
+  options: SetCookieOptions = {},
+): void {
   const header = renderSetCookie(key, value, options);
   if (!message.headers) message.headers = [];
   message.headers.push(["set-cookie", header]);
@@ -24,7 +34,8 @@ export type DeleteCookieOptions = Pick<SetCookieOptions, "path" | "domain" | "se
 
 /** Appends a `Set-Cookie` header that makes the browser forget `key` (empty, expired, `Max-Age=0`). */
 export function deleteCookie(message: HeaderCarrier, key: string, options: DeleteCookieOptions = {}): void {
-  setCookie(message, key, "", { ...options, maxAgeMs: 0 });
+  const { path, domain, secure, sameSite } = options;
+  setCookie(message, key, "", { path, domain, secure, sameSite, maxAgeMs: 0 });
 }
 
 /** `CookieMiddleware` is a factory function that also carries Django's `setCookie`/`deleteCookie`. */

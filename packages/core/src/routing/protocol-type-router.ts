@@ -27,7 +27,8 @@ export function ProtocolTypeRouter(mapping: ProtocolTypeMapping): Application {
         'ProtocolTypeRouter got a scope without a "type"; scopes must say "http", "websocket", "lifespan" or "channel".',
       );
     }
-    const app = mapping[type as ScopeType];
+    // Own keys only: a scope type such as "toString" must not reach Object.prototype.
+    const app = Object.hasOwn(mapping, type) ? mapping[type as ScopeType] : undefined;
     if (!app) {
       throw new RouteNotFound(
         `No application configured for scope type "${type}": add it to ProtocolTypeRouter({ ${type}: ... }).`,

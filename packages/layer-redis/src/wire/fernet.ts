@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 const VERSION = 0x80;
 const MAX_CLOCK_SKEW_S = 60;
@@ -23,7 +30,11 @@ export class Fernet {
   }
 
   /** The base64url token (with padding, as Python writes it) of `plaintext`. */
-  encrypt(plaintext: Uint8Array, nowS = Math.floor(Date.now() / 1000), iv: Uint8Array = randomBytes(16)): Buffer {
+  encrypt(
+    plaintext: Uint8Array,
+    nowS = Math.floor(Date.now() / 1000),
+    iv: Uint8Array = randomBytes(16),
+  ): Buffer {
     const cipher = createCipheriv("aes-128-cbc", this.encryptionKey, iv);
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     const head = Buffer.alloc(9);
@@ -31,7 +42,12 @@ export class Fernet {
     head.writeBigUInt64BE(BigInt(nowS), 1);
     const signed = Buffer.concat([head, iv, body]);
     const mac = createHmac("sha256", this.signingKey).update(signed).digest();
-    return Buffer.from(Buffer.concat([signed, mac]).toString("base64url").concat(padding(signed.length + 32)), "ascii");
+    return Buffer.from(
+      Buffer.concat([signed, mac])
+        .toString("base64url")
+        .concat(padding(signed.length + 32)),
+      "ascii",
+    );
   }
 
   /** The plaintext of `token`; throws `InvalidToken` if forged, corrupt, or older than `ttlS` seconds. */
@@ -44,7 +60,8 @@ export class Fernet {
     if (ttlS !== undefined && timestamp + ttlS < nowS) throw new InvalidToken("token expired");
     if (nowS + MAX_CLOCK_SKEW_S < timestamp) throw new InvalidToken("token from the future");
     const mac = createHmac("sha256", this.signingKey).update(data.subarray(0, -32)).digest();
-    if (!timingSafeEqual(mac, data.subarray(-32))) throw new InvalidToken("signature does not match (wrong key?)");
+    if (!timingSafeEqual(mac, data.subarray(-32)))
+      throw new InvalidToken("signature does not match (wrong key?)");
     const decipher = createDecipheriv("aes-128-cbc", this.encryptionKey, data.subarray(9, 25));
     try {
       return Buffer.concat([decipher.update(data.subarray(25, -32)), decipher.final()]);

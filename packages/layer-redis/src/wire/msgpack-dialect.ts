@@ -84,7 +84,9 @@ export function unpackMessage(bytes: Uint8Array): Record<string, unknown> {
   // share no memory with the socket's buffers or with another decoded copy.
   const value = decoder.decode(new Uint8Array(bytes));
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) {
-    throw new TypeError(`a layer message must be a msgpack map; got ${Array.isArray(value) ? "an array" : typeof value}`);
+    throw new TypeError(
+      `a layer message must be a msgpack map; got ${Array.isArray(value) ? "an array" : typeof value}`,
+    );
   }
   // 0xcf / 0xd3 are the only 64-bit int heads: skip the walk when neither byte occurs at all.
   if (bytes.includes(0xcf) || bytes.includes(0xd3)) unbigSafeInts(value);

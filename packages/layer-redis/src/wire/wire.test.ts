@@ -22,7 +22,9 @@ describe("msgpack dialect (Python msgpack, use_bin_type=True)", () => {
     expect(hex(packMessage({ type: "b", blob: new Uint8Array([0, 1, 2, 255]) }))).toBe(
       "82a474797065a162a4626c6f62c404000102ff",
     );
-    expect(hex(packMessage({ type: "u", max: 2n ** 64n - 1n }))).toBe("82a474797065a175a36d6178cfffffffffffffffff");
+    expect(hex(packMessage({ type: "u", max: 2n ** 64n - 1n }))).toBe(
+      "82a474797065a175a36d6178cfffffffffffffffff",
+    );
     // With an unsafe bigint in the message, the other big ints still go out as ints.
     expect(hex(packMessage({ type: "u", max: 2n ** 63n, n: 4294967296, m: -2147483649 }))).toBe(
       "84a474797065a175a36d6178cf8000000000000000a16ecf0000000100000000a16dd3ffffffff7fffffff",
@@ -39,7 +41,10 @@ describe("msgpack dialect (Python msgpack, use_bin_type=True)", () => {
   });
 
   it("reads Python's uint64 as a number while safe and as a bigint beyond", () => {
-    expect(unpackMessage(unhex("82a474797065a162a162cf0000000100000000"))).toEqual({ type: "b", b: 4294967296 });
+    expect(unpackMessage(unhex("82a474797065a162a162cf0000000100000000"))).toEqual({
+      type: "b",
+      b: 4294967296,
+    });
     expect(unpackMessage(unhex("82a474797065a162a162cfffffffffffffffff")).b).toBe(2n ** 64n - 1n);
     expect(unpackMessage(unhex("82a474797065a162a162d38000000000000000")).b).toBe(-(2n ** 63n));
   });
@@ -69,14 +74,20 @@ describe("Fernet as channels_redis makes it (sha256 key, no HKDF)", () => {
 
   it("produces Python's token for the reference key, time and IV", () => {
     const iv = Uint8Array.from({ length: 16 }, (_, i) => i);
-    const token = new Fernet("my-secret-key").encrypt(unhex("82a474797065a6736563726574a17601"), 1700000000, iv);
+    const token = new Fernet("my-secret-key").encrypt(
+      unhex("82a474797065a6736563726574a17601"),
+      1700000000,
+      iv,
+    );
     expect(token.toString("ascii")).toBe(TOKEN);
   });
 
   it("decrypts it, and refuses a wrong key, an expired token and a tampered one", () => {
     const fernet = new Fernet("my-secret-key");
     expect(hex(fernet.decrypt(Buffer.from(TOKEN), 70, 1700000010))).toBe("82a474797065a6736563726574a17601");
-    expect(() => new Fernet("other").decrypt(Buffer.from(TOKEN), undefined, 1700000010)).toThrow(InvalidToken);
+    expect(() => new Fernet("other").decrypt(Buffer.from(TOKEN), undefined, 1700000010)).toThrow(
+      InvalidToken,
+    );
     expect(() => fernet.decrypt(Buffer.from(TOKEN), 70, 1700000100)).toThrow(/expired/);
     const tampered = Buffer.from(TOKEN);
     tampered[60] = tampered[60] === 0x41 ? 0x42 : 0x41;

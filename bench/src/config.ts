@@ -1,0 +1,60 @@
+// Sizes of every scenario, for the full run and for `--smoke` (each scenario briefly, so CI keeps
+// the harness alive). Every loop in the harness is bounded by these counts and by these times.
+
+export interface BenchConfig {
+  smoke: boolean;
+  echo: { clients: number; warmupMs: number; durationMs: number };
+  fanout: {
+    sizes: number[];
+    /** Deliveries per second the steady sender aims at (rate = this / members). */
+    steadyDeliveriesPerSecond: number;
+    steadyMs: number;
+    /** Deliveries per burst (messages = this / members), sent back to back. */
+    burstDeliveries: number;
+    /** A phase ends when every delivery arrived, nothing arrived for this long, or at the cap. */
+    quietMs: number;
+    capMs: number;
+  };
+  idle: { connections: number; concurrency: number; settleMs: number };
+  layer: { channels: number; batch: number; groupSize: number; groupBatch: number; maxMs: number; maxMessages: number };
+  scaleout: { members: number };
+  /** Longest any single child may take before it is killed and the scenario fails. */
+  childTimeoutMs: number;
+}
+
+export function benchConfig(smoke: boolean): BenchConfig {
+  if (smoke) {
+    return {
+      smoke,
+      echo: { clients: 10, warmupMs: 100, durationMs: 400 },
+      fanout: {
+        sizes: [20, 50],
+        steadyDeliveriesPerSecond: 2_000,
+        steadyMs: 300,
+        burstDeliveries: 1_000,
+        quietMs: 500,
+        capMs: 3_000,
+      },
+      idle: { connections: 200, concurrency: 50, settleMs: 200 },
+      layer: { channels: 4, batch: 10, groupSize: 10, groupBatch: 5, maxMs: 300, maxMessages: 2_000 },
+      scaleout: { members: 50 },
+      childTimeoutMs: 60_000,
+    };
+  }
+  return {
+    smoke,
+    echo: { clients: 50, warmupMs: 1_000, durationMs: 5_000 },
+    fanout: {
+      sizes: [100, 1_000],
+      steadyDeliveriesPerSecond: 20_000,
+      steadyMs: 3_000,
+      burstDeliveries: 50_000,
+      quietMs: 2_000,
+      capMs: 25_000,
+    },
+    idle: { connections: 10_000, concurrency: 100, settleMs: 1_000 },
+    layer: { channels: 10, batch: 20, groupSize: 100, groupBatch: 10, maxMs: 4_000, maxMessages: 200_000 },
+    scaleout: { members: 1_000 },
+    childTimeoutMs: 180_000,
+  };
+}

@@ -1,0 +1,41 @@
+// What every scenario gets from the runner.
+import type { BenchConfig } from "../config";
+import { type RunningServer, type ServerId, startServer } from "../servers/catalog";
+import { SERVER_CPU } from "../proc/load";
+
+export interface Context {
+  config: BenchConfig;
+  redisUrl: string;
+  /** Empties Redis between servers, so one server's groups never reach the next. */
+  flushRedis(): Promise<void>;
+  servers: ServerId[];
+  /** Extra Node flags for server children (`--cpu-prof` when profiling). */
+  nodeFlags: string[];
+  log(message: string): void;
+}
+
+/** Starts `id`, runs `body`, stops it; Redis is flushed before, so every server starts clean. */
+export async function withServer<T>(
+  ctx: Context,
+  id: ServerId,
+  body: (server: RunningServer) => Promise<T>,
+  instance?: string,
+): Promise<T> {
+  await ctx.flushRedis();
+  const server = await startServer(id, {
+    redisUrl: ctx.redisUrl,
+    cpu: SERVER_CPU,
+    nodeFlags: ctx.nodeFlags,
+    instance,
+  });
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+export function errorText(error: unknown): string {
+  const text = String((error as Error)?.message ?? error);
+  return text.split("\n").slice(0, 6).join(" ").slice(0, 400);
+}

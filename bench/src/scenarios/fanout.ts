@@ -1,0 +1,104 @@
+// Fan-out: one room of N members, one sender, at a steady rate and in a burst. Also used by the
+// scale-out scenario, with the members split between two server processes.
+import type { FanoutJob, FanoutResult } from "../clients/jobs";
+import { runLoad } from "../proc/load";
+import { SERVERS, type ServerId } from "../servers/catalog";
+import type { Column, Row, Scenario, Table } from "../report/table";
+import { type Context, errorText, withServer } from "./context";
+
+export const FANOUT_COLUMNS: Column[] = [
+  { key: "steadyRate", label: "steady deliveries/s", format: "rate", ratio: "higher" },
+  { key: "steadyP50", label: "steady p50", format: "ms", ratio: "lower" },
+  { key: "steadyP99", label: "steady p99", format: "ms", ratio: "lower" },
+  { key: "steadyLost", label: "steady lost", format: "int" },
+  { key: "burstRate", label: "burst deliveries/s", format: "rate", ratio: "higher" },
+  { key: "burstP50", label: "burst p50", format: "ms", ratio: "lower" },
+  { key: "burstP99", label: "burst p99", format: "ms", ratio: "lower" },
+  { key: "burstLost", label: "burst lost", format: "int" },
+];
+
+export function fanoutJob(ctx: Context, bases: string[], id: ServerId, members: number): FanoutJob {
+  const f = ctx.config.fanout;
+  return {
+    kind: "fanout",
+    bases,
+    protocol: SERVERS[id].protocol,
+    members,
+    steadyMessagesPerSecond: f.steadyDeliveriesPerSecond / members,
+    steadyMs: f.steadyMs,
+    burstMessages: Math.max(1, Math.ceil(f.burstDeliveries / members)),
+    quietMs: f.quietMs,
+    capMs: f.capMs,
+  };
+}
+
+export function fanoutValues(result: FanoutResult): Row["values"] {
+  return {
+    steadyRate: result.steady.deliveriesPerSecond,
+    steadyP50: result.steady.p50Ms,
+    steadyP99: result.steady.p99Ms,
+    steadyLost: result.steady.lost,
+    burstRate: result.burst.deliveriesPerSecond,
+    burstP50: result.burst.p50Ms,
+    burstP99: result.burst.p99Ms,
+    burstLost: result.burst.lost,
+  };
+}
+
+export function describeFanout(ctx: Context, members: number): string {
+  const f = ctx.config.fanout;
+  const rate = f.steadyDeliveriesPerSecond / members;
+  const burst = Math.max(1, Math.ceil(f.burstDeliveries / members));
+  return `${members} members; steady: ${rate.toFixed(rate < 10 ? 1 : 0)} messages/s for ${f.steadyMs} ms (${f.steadyDeliveriesPerSecond.toLocaleString("en-US")} deliveries/s asked); burst: ${burst} messages back to back. A phase waits for every delivery, at most ${f.quietMs} ms of silence and ${f.capMs} ms in all; what is missing then is lost.`;
+}
+
+export async function fanoutScenario(ctx: Context): Promise<Scenario> {
+  const started = Date.now();
+  const sizes = ctx.config.fanout.sizes;
+  const rows = new Map<number, Row[]>(sizes.map((size) => [size, []]));
+  for (const id of ctx.servers) {
+    const spec = SERVERS[id];
+    try {
+      // One server process for both sizes; the first room is gone before the second forms.
+      await withServer(ctx, id, async (server) => {
+        for (const members of sizes) {
+          ctx.log(`fan-out ${members}: ${spec.label}`);
+          const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
+          try {
+            const result = await runLoad<FanoutResult>(
+              fanoutJob(ctx, [server.url], id, members),
+              `fan-out ${members} ${id}`,
+              ctx.config.childTimeoutMs,
+            );
+            row.values = fanoutValues(result);
+          } catch (error) {
+            row.error = errorText(error);
+          }
+          rows.get(members)!.push(row);
+        }
+      });
+    } catch (error) {
+      for (const members of sizes) {
+        const list = rows.get(members)!;
+        if (!list.some((row) => row.id === id)) {
+          list.push({ id, label: spec.label, djangoPeer: spec.djangoPeer, values: {}, error: errorText(error) });
+        }
+      }
+    }
+  }
+  const tables: Table[] = sizes.map((members) => ({
+    id: `fanout-${members}`,
+    title: `Fan-out to ${members}`,
+    note: describeFanout(ctx, members),
+    columns: FANOUT_COLUMNS,
+    rows: rows.get(members)!,
+  }));
+  return {
+    id: "fanout",
+    title: "Fan-out",
+    description:
+      "One room, one sender (a member, so it gets its own message too, as in the tutorial); deliveries counted at every member. Deliveries/s is delivered frames over the time from the first send to the last delivery; latency is from send to delivery.",
+    durationMs: Date.now() - started,
+    tables,
+  };
+}

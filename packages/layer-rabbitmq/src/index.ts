@@ -1,0 +1,3 @@
+export { RabbitMQUnavailable } from "./errors";
+export type { RabbitMQChannelLayerOptions } from "./options";
+export { RabbitMQChannelLayer } from "./rabbitmq-layer";

@@ -1,0 +1,76 @@
+// Counts the commands the layer sends, with MONITOR: one per send, one per groupSend, however big the group.
+import {
+  type RedisServerHandle,
+  redisServerSkipReason,
+  startRedisServer,
+} from "@channels-ts/layer-conformance";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisChannelLayer } from "../src/index";
+
+const skip = redisServerSkipReason();
+let server: RedisServerHandle;
+
+/** Records every command clients send (not the ones Lua runs), until `stop()` sees its marker go by. */
+async function recordCommands(url: string) {
+  const control = new Redis(url);
+  const monitor = await control.monitor();
+  const seen: string[][] = [];
+  monitor.on("monitor", (_time: string, args: string[], source: string) => {
+    if (source !== "lua") seen.push(args);
+  });
+  return {
+    async stop(): Promise<string[][]> {
+      // MONITOR reports commands in order: once our marker shows up, everything before it has too.
+      const marker = `marker-${Math.random()}`;
+      const sawMarker = new Promise<void>((resolve) =>
+        monitor.on("monitor", (_t: string, args: string[]) => {
+          if (args[1] === marker) resolve();
+        }),
+      );
+      await control.echo(marker);
+      await sawMarker;
+      monitor.disconnect();
+      control.disconnect();
+      return seen.filter((args) => !(args[0]?.toLowerCase() === "echo" && args[1] === marker));
+    },
+  };
+}
+
+describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis round trips", () => {
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("groupSend to a 1000-member group in one process is one Redis call, and reaches all 1000", async () => {
+    const layer = new RedisChannelLayer({ hosts: [server.url], capacity: 1000 });
+    const members = await Promise.all(Array.from({ length: 1000 }, () => layer.newChannel()));
+    await Promise.all(members.map((channel) => layer.groupAdd("big-group", channel)));
+    await layer.groupSend("warm-up", { type: "m" }); // loads the script (EVALSHA, then EVAL on NOSCRIPT)
+    const recorder = await recordCommands(server.url);
+    await layer.groupSend("big-group", { type: "big.message", text: "hello" });
+    const commands = await recorder.stop();
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(["evalsha"]);
+    const received = await Promise.all(
+      members.map((channel) => layer.receive(channel, AbortSignal.timeout(10_000))),
+    );
+    expect(received).toHaveLength(1000);
+    for (const message of received) expect(message).toEqual({ type: "big.message", text: "hello" });
+    await layer.close();
+  });
+
+  it("send is one Redis call", async () => {
+    const layer = new RedisChannelLayer({ hosts: [server.url] });
+    await layer.send("warm.up", { type: "m" });
+    const recorder = await recordCommands(server.url);
+    await layer.send("one.call", { type: "m" });
+    await layer.send(await layer.newChannel(), { type: "m" });
+    const commands = await recorder.stop();
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(["evalsha", "evalsha"]);
+    await layer.flush();
+    await layer.close();
+  });
+});

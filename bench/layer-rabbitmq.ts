@@ -15,11 +15,17 @@ async function timed(label: string, count: number, run: () => Promise<void>): Pr
   await run();
   const ms = performance.now() - start;
   rows.push([label, `${rate(count, ms)} /s`, `${((ms / count) * 1000).toFixed(1)} µs`]);
-  console.log(`${label.padEnd(72)} ${rate(count, ms).padStart(9)} /s   ${((ms / count) * 1000).toFixed(1)} µs each`);
+  console.log(
+    `${label.padEnd(72)} ${rate(count, ms).padStart(9)} /s   ${((ms / count) * 1000).toFixed(1)} µs each`,
+  );
 }
 
 /** Runs `count` calls of `call(i)` with `inFlight` of them pending at a time. */
-async function concurrently(count: number, inFlight: number, call: (i: number) => Promise<unknown>): Promise<void> {
+async function concurrently(
+  count: number,
+  inFlight: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -38,7 +44,8 @@ try {
   await a.send("bench.warmup", { type: "m" });
 
   await timed("send to a plain channel, one at a time (await each confirm)", 5_000, async () => {
-    for (let i = 0; i < 5_000; i++) await a.send("bench.sequential", { type: "bench.message", n: i, text: "hello" });
+    for (let i = 0; i < 5_000; i++)
+      await a.send("bench.sequential", { type: "bench.message", n: i, text: "hello" });
   });
   await timed("send to a plain channel, 100 in flight", N, () =>
     concurrently(N, 100, (n) => a.send("bench.concurrent", { type: "bench.message", n, text: "hello" })),

@@ -12,7 +12,9 @@ async function timed(label: string, count: number, run: () => Promise<void>): Pr
   const start = performance.now();
   await run();
   const ms = performance.now() - start;
-  console.log(`${label.padEnd(58)} ${rate(count, ms).padStart(9)} /s   ${((ms / count) * 1000).toFixed(1)} µs each`);
+  console.log(
+    `${label.padEnd(58)} ${rate(count, ms).padStart(9)} /s   ${((ms / count) * 1000).toFixed(1)} µs each`,
+  );
 }
 
 try {
@@ -21,14 +23,16 @@ try {
   await layer.send("bench.warmup", { type: "m" });
 
   await timed("send, one at a time (await each)", N, async () => {
-    for (let i = 0; i < N; i++) await layer.send("bench.sequential", { type: "bench.message", n: i, text: "hello" });
+    for (let i = 0; i < N; i++)
+      await layer.send("bench.sequential", { type: "bench.message", n: i, text: "hello" });
   });
   await timed("send, 100 in flight", N, async () => {
     const inFlight = 100;
     let next = 0;
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < N) await layer.send("bench.concurrent", { type: "bench.message", n: next++, text: "hello" });
+        while (next < N)
+          await layer.send("bench.concurrent", { type: "bench.message", n: next++, text: "hello" });
       }),
     );
   });
@@ -56,7 +60,11 @@ try {
     for (let i = 0; i < G; i++) await layer.groupSend("bench-1000", { type: "bench.group", n: i });
   });
 
-  const encrypted = new RedisChannelLayer({ hosts: [server.url], capacity: 1_000_000, symmetricEncryptionKeys: ["k"] });
+  const encrypted = new RedisChannelLayer({
+    hosts: [server.url],
+    capacity: 1_000_000,
+    symmetricEncryptionKeys: ["k"],
+  });
   await timed("send with Fernet encryption, 100 in flight", 20_000, async () => {
     let next = 0;
     await Promise.all(

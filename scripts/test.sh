@@ -19,3 +19,5 @@ rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 step "packages (tsup build, publint, attw)"
 pnpm run check:packages || exit 1
+step "benchmarks (smoke)"
+pnpm bench --smoke || exit 1

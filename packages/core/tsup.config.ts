@@ -5,6 +5,8 @@ export default defineConfig({
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
     "server/index": "src/server/index.ts",
+    // The `channels` executable; esbuild keeps its #! line and tsup makes it executable.
+    "server/bin": "src/server/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

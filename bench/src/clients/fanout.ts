@@ -13,6 +13,8 @@ class Phase {
   readonly samples = new Samples();
   sent = 0;
   delivered = 0;
+  /** Deliveries to the sender itself: shows whether losses are there or at the other members. */
+  deliveredToSender = 0;
   firstSend = 0;
   lastDelivery = 0;
   constructor(
@@ -22,10 +24,11 @@ class Phase {
   ) {
     this.sendTimes = new Float64Array(messages);
   }
-  deliver(seq: number, now: number): void {
+  deliver(seq: number, now: number, toSender: boolean): void {
     const index = seq - this.firstSeq;
     if (index < 0 || index >= this.sent) return;
     this.delivered++;
+    if (toSender) this.deliveredToSender++;
     this.lastDelivery = now;
     this.samples.add(now - this.sendTimes[index]!);
   }
@@ -38,6 +41,7 @@ class Phase {
       expected,
       delivered: this.delivered,
       lost: expected - this.delivered,
+      lostAtSender: this.messages - this.deliveredToSender,
       deliveriesPerSecond: this.delivered / seconds,
       p50Ms: this.samples.percentile(50),
       p99Ms: this.samples.percentile(99),
@@ -62,10 +66,11 @@ export async function runFanout(job: FanoutJob): Promise<FanoutResult> {
   // Joins finish on the server after the handshake on some servers; let them land.
   await sleep(300);
   let phase: Phase | null = null;
-  for (const client of clients) {
-    client.onMessage = (text) => phase?.deliver(Number.parseInt(text, 10), performance.now());
-  }
   const sender = clients[0]!;
+  for (const client of clients) {
+    const isSender = client === sender;
+    client.onMessage = (text) => phase?.deliver(Number.parseInt(text, 10), performance.now(), isSender);
+  }
   let seq = 0;
   const send = (current: Phase) => {
     current.sendTimes[current.sent++] = performance.now();

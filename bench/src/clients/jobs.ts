@@ -48,6 +48,8 @@ export interface PhaseResult {
   expected: number;
   delivered: number;
   lost: number;
+  /** Of `lost`, those the sender itself never got back. */
+  lostAtSender: number;
   deliveriesPerSecond: number;
   p50Ms: number | null;
   p99Ms: number | null;

@@ -14,13 +14,16 @@ export interface ChatClient {
   terminate(): void;
 }
 
-const KEY = '"message":"';
+const KEY = '"message":';
 
-/** The `message` string of a chat frame in either framing; payloads carry no escapes. */
+/**
+ * The `message` string of a chat frame in either framing (Python's json.dumps puts a space after
+ * the colon); payloads carry no escapes.
+ */
 function messageOf(frame: string): string | null {
   const start = frame.indexOf(KEY);
   if (start < 0) return null;
-  const from = start + KEY.length;
+  const from = frame.indexOf('"', start + KEY.length) + 1;
   return frame.slice(from, frame.indexOf('"', from));
 }
 

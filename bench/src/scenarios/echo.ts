@@ -1,41 +1,52 @@
 // Echo: C clients, each alone in its room, send and await their echo.
 import type { EchoResult } from "../clients/jobs";
 import { runLoad } from "../proc/load";
-import { SERVERS } from "../servers/catalog";
 import type { Row, Scenario } from "../report/table";
+import { SERVERS, type ServerId } from "../servers/catalog";
 import { type Context, errorText, withServer } from "./context";
 
 export async function echoScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
-  const { clients, warmupMs, durationMs } = ctx.config.echo;
-  const rows: Row[] = [];
-  for (const id of ctx.servers) {
-    const spec = SERVERS[id];
-    ctx.log(`echo: ${spec.label}`);
-    const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
-    try {
-      const result = await withServer(ctx, id, (server) =>
-        runLoad<EchoResult>(
-          { kind: "echo", bases: [server.url], protocol: spec.protocol, clients, warmupMs, durationMs },
-          `echo ${id}`,
-          ctx.config.childTimeoutMs,
-        ),
-      );
-      row.values = {
-        rate: result.messagesPerSecond,
-        p50: result.p50Ms,
-        p99: result.p99Ms,
-        lost: result.lost,
-      };
-    } catch (error) {
-      row.error = errorText(error);
+  const { clients, warmupMs, durationMs, rounds } = ctx.config.echo;
+  const best = new Map<ServerId, EchoResult>();
+  const errors = new Map<ServerId, string>();
+  // Rounds go through every server in turn, so a slow spell on a shared machine hits one round
+  // of each server rather than all rounds of one.
+  for (let round = 1; round <= rounds; round++) {
+    for (const id of ctx.servers) {
+      if (errors.has(id)) continue;
+      const spec = SERVERS[id];
+      ctx.log(`echo${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}: ${spec.label}`);
+      try {
+        const result = await withServer(ctx, id, (server) =>
+          runLoad<EchoResult>(
+            { kind: "echo", bases: [server.url], protocol: spec.protocol, clients, warmupMs, durationMs },
+            `echo ${id}`,
+            ctx.config.childTimeoutMs,
+          ),
+        );
+        const previous = best.get(id);
+        if (!previous || result.messagesPerSecond > previous.messagesPerSecond) best.set(id, result);
+      } catch (error) {
+        errors.set(id, errorText(error));
+      }
     }
-    rows.push(row);
   }
+  const rows: Row[] = ctx.servers.map((id) => {
+    const spec = SERVERS[id];
+    const result = best.get(id);
+    const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
+    const error = errors.get(id);
+    if (error) row.error = error;
+    else if (result) {
+      row.values = { rate: result.messagesPerSecond, p50: result.p50Ms, p99: result.p99Ms, lost: result.lost };
+    }
+    return row;
+  });
   return {
     id: "echo",
     title: "Echo",
-    description: `${clients} clients, each alone in its room, send a message and wait for it to come back, in a loop; ${warmupMs} ms warm-up, then ${durationMs} ms measured.`,
+    description: `${clients} clients, each alone in its room, send a message and wait for it to come back, in a loop; ${warmupMs} ms warm-up, then ${durationMs} ms measured.${rounds > 1 ? ` Each server ran ${rounds} times, interleaved with the others; the table shows its best round.` : ""}`,
     durationMs: Date.now() - started,
     tables: [
       {

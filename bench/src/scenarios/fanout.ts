@@ -15,6 +15,7 @@ export const FANOUT_COLUMNS: Column[] = [
   { key: "burstP50", label: "burst p50", format: "ms", ratio: "lower" },
   { key: "burstP99", label: "burst p99", format: "ms", ratio: "lower" },
   { key: "burstLost", label: "burst lost", format: "int" },
+  { key: "burstLostAtSender", label: "of which at the sender", format: "int" },
 ];
 
 export function fanoutJob(ctx: Context, bases: string[], id: ServerId, members: number): FanoutJob {
@@ -42,6 +43,7 @@ export function fanoutValues(result: FanoutResult): Row["values"] {
     burstP50: result.burst.p50Ms,
     burstP99: result.burst.p99Ms,
     burstLost: result.burst.lost,
+    burstLostAtSender: result.burst.lostAtSender,
   };
 }
 

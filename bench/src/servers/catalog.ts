@@ -2,6 +2,7 @@
 // port. Every one speaks the tutorial's chat protocol (Socket.IO through its own framing).
 import { join } from "node:path";
 import { BENCH_DIR, Child, nodeArgs } from "../proc/child";
+import { freePort, waitForPort } from "../proc/ports";
 import type { MemoryReply } from "./control";
 
 export type ServerId =
@@ -83,12 +84,13 @@ export interface StartOptions {
   cpu: number;
   /** Extra Node flags, e.g. `--cpu-prof` when profiling a miss. */
   nodeFlags?: string[];
+  /** A free port, for Daphne (which, quiet, cannot tell which port it took). */
+  port?: number;
   /** Distinguishes the processes of a two-process run in error messages. */
   instance?: string;
 }
 
 const READY_NODE = /READY port=(\d+)/;
-const READY_DAPHNE = /Listening on TCP address 127\.0\.0\.1:(\d+)/;
 
 function command(spec: ServerSpec, options: StartOptions): { cmd: string; args: string[]; env?: Record<string, string> } {
   const node = (entry: string, ...args: string[]) => {
@@ -110,7 +112,8 @@ function command(spec: ServerSpec, options: StartOptions): { cmd: string; args: 
     case "django-redis":
       return {
         cmd: "/usr/bin/python3",
-        args: ["-m", "daphne", "-b", "127.0.0.1", "-p", "0", "benchsite.asgi:application"],
+        // -v 0: no access log line per connection (the Node servers log nothing either).
+        args: ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", String(options.port), "benchsite.asgi:application"],
         env: {
           BENCH_LAYER: spec.layer,
           BENCH_REDIS_URL: options.redisUrl,
@@ -123,8 +126,9 @@ function command(spec: ServerSpec, options: StartOptions): { cmd: string; args: 
 
 export async function startServer(id: ServerId, options: StartOptions): Promise<RunningServer> {
   const spec = SERVERS[id];
-  const { cmd, args, env } = command(spec, options);
   const isDjango = spec.id.startsWith("django");
+  if (isDjango) options = { ...options, port: await freePort() };
+  const { cmd, args, env } = command(spec, options);
   const child = new Child(cmd, args, {
     label: `${spec.label}${options.instance ? ` #${options.instance}` : ""}`,
     cpu: options.cpu,
@@ -132,11 +136,11 @@ export async function startServer(id: ServerId, options: StartOptions): Promise<
     cwd: isDjango ? join(BENCH_DIR, "django") : BENCH_DIR,
   });
   try {
-    const match = await child.waitFor(isDjango ? READY_DAPHNE : READY_NODE, 30_000);
+    const port = isDjango ? await waitForPort(child, options.port!, 30_000) : (await child.waitFor(READY_NODE, 30_000))[1];
     return {
       spec,
       child,
-      url: `ws://127.0.0.1:${match[1]}`,
+      url: `ws://127.0.0.1:${port}`,
       async nodeMemory() {
         if (isDjango) return undefined;
         child.send({ cmd: "memory" });

@@ -1,4 +1,11 @@
-import { AllowedHostsOriginValidator, type Application, ProtocolTypeRouter, path, rePath, URLRouter } from "@channels-ts/core";
+import {
+  AllowedHostsOriginValidator,
+  type Application,
+  ProtocolTypeRouter,
+  path,
+  rePath,
+  URLRouter,
+} from "@channels-ts/core";
 import { ChatConsumer } from "./consumers";
 import { ChatPageConsumer, NotFoundConsumer, RedirectConsumer, StaticConsumer } from "./views";
 

@@ -60,7 +60,11 @@ describe("ChatConsumer", () => {
     ["JSON without a message", '{"text": "hi"}', /"message" string/],
     ["a non-string message", '{"message": 42}', /"message" string/],
     ["an empty message", '{"message": "  "}', /Empty messages/],
-    ["a too long message", JSON.stringify({ message: "x".repeat(MAX_MESSAGE_LENGTH + 1) }), /limited to 1000/],
+    [
+      "a too long message",
+      JSON.stringify({ message: "x".repeat(MAX_MESSAGE_LENGTH + 1) }),
+      /limited to 1000/,
+    ],
   ])("answers %s with an error frame and stays connected", async (_what, frame, error) => {
     const client = await join("/ws/chat/");
     await next(client);

@@ -46,13 +46,21 @@ export class ChatConsumer extends AsyncWebsocketConsumer {
     this.name = displayName(this.scope.query_string);
     await this.channelLayer!.groupAdd(this.roomGroupName, this.channelName);
     await this.accept();
-    await this.channelLayer!.groupSend(this.roomGroupName, { type: "chat.join", name: this.name, at: Date.now() });
+    await this.channelLayer!.groupSend(this.roomGroupName, {
+      type: "chat.join",
+      name: this.name,
+      at: Date.now(),
+    });
   }
 
   async disconnect(_code: number) {
     if (!this.channelLayer) return;
     await this.channelLayer.groupDiscard(this.roomGroupName, this.channelName);
-    await this.channelLayer.groupSend(this.roomGroupName, { type: "chat.leave", name: this.name, at: Date.now() });
+    await this.channelLayer.groupSend(this.roomGroupName, {
+      type: "chat.leave",
+      name: this.name,
+      at: Date.now(),
+    });
   }
 
   async receive(textData?: string) {
@@ -100,7 +108,9 @@ export class ChatConsumer extends AsyncWebsocketConsumer {
     }
     if (message.trim() === "") return { error: "Empty messages are not sent." };
     if (message.length > MAX_MESSAGE_LENGTH) {
-      return { error: `Messages are limited to ${MAX_MESSAGE_LENGTH} characters; this one has ${message.length}.` };
+      return {
+        error: `Messages are limited to ${MAX_MESSAGE_LENGTH} characters; this one has ${message.length}.`,
+      };
     }
     return message;
   }

@@ -21,7 +21,9 @@ const allowedHosts = [
   ...(process.env.ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()),
 ].filter(Boolean);
 
-const layer: ChannelLayer = redisUrl ? new RedisChannelLayer({ hosts: [redisUrl] }) : new InMemoryChannelLayer();
+const layer: ChannelLayer = redisUrl
+  ? new RedisChannelLayer({ hosts: [redisUrl] })
+  : new InMemoryChannelLayer();
 const server = await serve(chatApplication(allowedHosts), {
   host,
   port,
@@ -30,7 +32,9 @@ const server = await serve(chatApplication(allowedHosts), {
 });
 
 const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
-console.log(`channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open http://${shown}:${server.port}/chat/`);
+console.log(
+  `channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open http://${shown}:${server.port}/chat/`,
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

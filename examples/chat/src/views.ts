@@ -15,8 +15,7 @@ const SECURITY_HEADERS: Array<[string, string]> = [
   ["x-content-type-options", "nosniff"],
 ];
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The tutorial's page: `#chat-log`, `#chat-message-input`, `#chat-message-submit`, plus a room field. */
 export function renderChatPage(room: string | null): string {
@@ -92,6 +91,8 @@ export class RedirectConsumer extends AsyncHttpConsumer {
 /** Anything else. */
 export class NotFoundConsumer extends AsyncHttpConsumer {
   async handle() {
-    await this.sendResponse(404, "Not found. The chat is at /chat/\n", { headers: [["content-type", "text/plain"]] });
+    await this.sendResponse(404, "Not found. The chat is at /chat/\n", {
+      headers: [["content-type", "text/plain"]],
+    });
   }
 }

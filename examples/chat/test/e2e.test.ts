@@ -1,7 +1,11 @@
 /// <reference lib="dom" />
 // The chat in a real browser: Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { existsSync, mkdirSync } from "node:fs";
-import { startRedisServer, redisServerSkipReason, type RedisServerHandle } from "@channels-ts/layer-conformance";
+import {
+  type RedisServerHandle,
+  redisServerSkipReason,
+  startRedisServer,
+} from "@channels-ts/layer-conformance";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatProcess, startChat } from "./chat-process";
@@ -23,9 +27,7 @@ let browser: Browser;
 
 async function openRoom(baseUrl: string, room: string, name: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${baseUrl}/chat/${room}/`);
-  await page.fill("#display-name", name);
-  await page.dispatchEvent("#display-name", "change");
+  await page.goto(`${baseUrl}/chat/${room}/?name=${encodeURIComponent(name)}`);
   await expectState(page, "connected");
   return page;
 }
@@ -40,9 +42,14 @@ async function say(page: Page, text: string) {
 }
 
 async function logText(page: Page, text: string) {
-  await page.waitForFunction((t) => document.querySelector("#chat-log")?.textContent?.includes(t), text, {
-    timeout: 15_000,
-  });
+  try {
+    await page.waitForFunction((t) => document.querySelector("#chat-log")?.textContent?.includes(t), text, {
+      timeout: 15_000,
+    });
+  } catch (error) {
+    const log = await page.textContent("#chat-log").catch(() => "(no log)");
+    throw new Error(`"${text}" never appeared in the chat log, which reads: ${log}`, { cause: error });
+  }
 }
 
 describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
@@ -100,6 +107,10 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
       for (const id of ["#chat-log", "#chat-message-input", "#chat-message-submit", "#room-name-input"]) {
         expect(await page.$(id)).not.toBeNull();
       }
+      // Renaming reconnects under the new name.
+      await page.fill("#display-name", "Renamed");
+      await page.press("#display-name", "Tab");
+      await logText(page, "Renamed joined");
       await page.fill("#room-name-input", "elsewhere");
       await page.press("#room-name-input", "Enter");
       await page.waitForURL(`${chat.url}/chat/elsewhere/`);
@@ -113,7 +124,9 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
       const attack = `<img src=x onerror="window.__pwned=1"><b id="bold">bold</b><script>window.__pwned=2</script>`;
       await say(sender, attack);
       await logText(reader, attack);
-      expect(await reader.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(
+        await reader.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+      ).toBeUndefined();
       expect(await reader.$("#chat-log img, #chat-log b, #chat-log script")).toBeNull();
       await sender.close();
       await reader.close();
@@ -122,7 +135,9 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
     it("refuses a WebSocket opened by a page of another origin with 403", async () => {
       // The pages above (same origin) connected; a foreign page's socket carries its own Origin.
       const { WebSocket } = await import("ws");
-      const ws = new WebSocket(`${chat.url.replace("http", "ws")}/ws/chat/`, { origin: "http://evil.example" });
+      const ws = new WebSocket(`${chat.url.replace("http", "ws")}/ws/chat/`, {
+        origin: "http://evil.example",
+      });
       const status = await new Promise<number>((resolve) => {
         ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
         ws.on("open", () => resolve(101));
@@ -159,24 +174,30 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
     beforeAll(async () => {
       if (redisSkip) return;
       redis = await startRedisServer();
-      [one, two] = await Promise.all([startChat({ REDIS_URL: redis.url }), startChat({ REDIS_URL: redis.url })]);
+      [one, two] = await Promise.all([
+        startChat({ REDIS_URL: redis.url }),
+        startChat({ REDIS_URL: redis.url }),
+      ]);
     }, 90_000);
     afterAll(async () => {
       await Promise.all([one?.stop(), two?.stop()]);
       await redis?.stop();
     });
 
-    it.skipIf(redisSkip !== undefined)("a message typed on a page of one process appears on a page of the other", async () => {
-      expect(one.port).not.toBe(two.port);
-      const left = await openRoom(one.url, "shared", "Left");
-      const right = await openRoom(two.url, "shared", "Right");
-      await logText(left, "Right joined");
-      await say(left, "across processes");
-      await logText(right, "across processes");
-      await say(right, "and back");
-      await logText(left, "and back");
-      await left.close();
-      await right.close();
-    });
+    it.skipIf(redisSkip !== undefined)(
+      "a message typed on a page of one process appears on a page of the other",
+      async () => {
+        expect(one.port).not.toBe(two.port);
+        const left = await openRoom(one.url, "shared", "Left");
+        const right = await openRoom(two.url, "shared", "Right");
+        await logText(left, "Right joined");
+        await say(left, "across processes");
+        await logText(right, "across processes");
+        await say(right, "and back");
+        await logText(left, "and back");
+        await left.close();
+        await right.close();
+      },
+    );
   });
 });

@@ -301,11 +301,16 @@ export function decodeMessage(data: Buffer): LayerMessage {
   return message as LayerMessage;
 }
 
-/** `decodeMessage`, or `null` for a payload that is not ours (another client publishing to our queue). */
-export function decodeOrNull(data: Buffer): LayerMessage | null {
+/** `decodeMessage`, or `null` for a payload that is not ours (told to `onUndecodable`, then skipped). */
+export function decodeOrNull(data: Buffer, onUndecodable: (error: Error) => void): LayerMessage | null {
   try {
     return decodeMessage(data);
-  } catch {
+  } catch (error) {
+    onUndecodable(
+      new TypeError(
+        `Skipped a message that is not a channels-ts MessagePack message: ${(error as Error).message}`,
+      ),
+    );
     return null;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { ChannelLayerClosed } from "@channels-ts/core";
 import { type Channel, type ChannelModel, type ConfirmChannel, connect, type Options } from "amqplib";
-import { RabbitMQUnavailable, redactUrl } from "./errors";
+import { RabbitMQUnavailableError, redactUrl } from "./errors";
 
 const ignore = () => {};
 
@@ -70,6 +70,8 @@ export interface BrokerConnectionOptions {
   setup(session: Session): Promise<void>;
   /** Runs once the session is ready (resumes work that waited for a connection). */
   onReady(session: Session): Promise<void>;
+  /** Told about each lost connection and failed attempt. */
+  onError(error: Error): void;
   /** The ready session was lost; the layer drops state tied to it (unacked deliveries, consumer tags). */
   onLost(session: Session): void;
 }
@@ -100,7 +102,7 @@ export class BrokerConnection {
     void this.connectOnce();
   }
 
-  /** The ready session, waiting at most `timeoutMs` for one; rejects with `RabbitMQUnavailable` after that. */
+  /** The ready session, waiting at most `timeoutMs` for one; rejects with `RabbitMQUnavailableError` after that. */
   async session(timeoutMs: number): Promise<Session> {
     if (this.current) return this.current;
     if (this.closed) throw new ChannelLayerClosed();
@@ -118,10 +120,10 @@ export class BrokerConnection {
     throw this.unavailable(`no connection within ${timeoutMs} ms`);
   }
 
-  /** A `RabbitMQUnavailable` saying what failed, where, and the last connection error. */
-  unavailable(what: string): RabbitMQUnavailable {
+  /** A `RabbitMQUnavailableError` saying what failed, where, and the last connection error. */
+  unavailable(what: string): RabbitMQUnavailableError {
     const cause = this.lastError instanceof Error ? ` (last error: ${this.lastError.message})` : "";
-    return new RabbitMQUnavailable(
+    return new RabbitMQUnavailableError(
       `RabbitMQ at ${this.where} is unavailable: ${what}${cause}. The layer keeps reconnecting; retry later, or raise sendTimeoutMs.`,
     );
   }
@@ -143,6 +145,8 @@ export class BrokerConnection {
     let model: ChannelModel | undefined;
     try {
       model = await connect(this.options.url, {
+        // Without it, Nagle's algorithm holds a publish back ~40 ms for the broker's delayed ACK.
+        noDelay: true,
         clientProperties: { connection_name: this.options.connectionName },
       });
       if (this.closed) {
@@ -182,6 +186,8 @@ export class BrokerConnection {
     } catch (error) {
       this.lastError = error;
       if (model) await model.close().catch(ignore);
+      if (this.closed) return;
+      this.report(`cannot connect to RabbitMQ at ${this.where}`, error);
       this.scheduleReconnect();
     }
   }
@@ -192,8 +198,18 @@ export class BrokerConnection {
     if (error) this.lastError = error;
     if (this.live !== session) return; // still in setup: connectOnce's catch retries
     this.live = null;
+    if (!this.closed) this.report(`lost the connection to RabbitMQ at ${this.where}; reconnecting`, error);
     this.options.onLost(session);
     this.scheduleReconnect();
+  }
+
+  private report(what: string, cause: unknown): void {
+    const reason = cause instanceof Error ? `: ${cause.message}` : "";
+    try {
+      this.options.onError(new RabbitMQUnavailableError(`${what}${reason}`));
+    } catch {
+      // A faulty hook must not stop the reconnection.
+    }
   }
 
   private scheduleReconnect(): void {

@@ -4,8 +4,8 @@ import { ChannelsError } from "@channels-ts/core";
  * The broker could not be reached (or did not confirm) within `sendTimeoutMs`. The layer keeps
  * reconnecting in the background; retry the call later.
  */
-export class RabbitMQUnavailable extends ChannelsError {
-  override name = "RabbitMQUnavailable";
+export class RabbitMQUnavailableError extends ChannelsError {
+  override name = "RabbitMQUnavailableError";
 }
 
 /** `url` with its password hidden, for error messages. */

@@ -55,6 +55,10 @@ export class GroupMembers {
     return emptied;
   }
 
+  has(group: string): boolean {
+    return this.groups.has(group);
+  }
+
   /** Every group with members here. */
   names(): string[] {
     return [...this.groups.keys()];

@@ -1,3 +1,3 @@
-export { RabbitMQUnavailable } from "./errors";
+export { RabbitMQUnavailableError } from "./errors";
 export type { RabbitMQChannelLayerOptions } from "./options";
 export { RabbitMQChannelLayer } from "./rabbitmq-layer";

@@ -19,6 +19,7 @@ export class LocalChannels {
     private readonly capacityOf: (channel: string) => number,
     /** Django's rule: a channel that let a message expire is presumed gone and leaves its groups. */
     private readonly onExpired: (channel: string) => void,
+    private readonly onUndecodable: (error: Error) => void,
   ) {}
 
   /** Hands the message to a waiting receiver or buffers it; `false` when the channel is full. */
@@ -26,11 +27,12 @@ export class LocalChannels {
     if (expiresAt <= Date.now()) return true; // expired on the way: as good as delivered and dropped
     const list = this.waiters.get(channel);
     if (list && list.length > 0) {
+      const message = decodeOrNull(body, this.onUndecodable);
+      if (message === null) return true; // skipped; the waiter keeps waiting
       const waiter = list.shift()!;
       if (list.length === 0) this.waiters.delete(channel);
       detach(waiter);
-      const message = decodeOrNull(body);
-      if (message !== null) waiter.resolve(message);
+      waiter.resolve(message);
       return true;
     }
     let buffer = this.buffers.get(channel);
@@ -59,7 +61,7 @@ export class LocalChannels {
         }
         if (buffer.length === 0) this.buffers.delete(channel);
         if (expired) this.onExpired(channel);
-        const message = decodeOrNull(head.body);
+        const message = decodeOrNull(head.body, this.onUndecodable);
         if (message !== null) return Promise.resolve(message);
       }
       this.buffers.delete(channel);

@@ -17,8 +17,9 @@ export interface RabbitMQChannelLayerOptions extends BaseChannelLayerOptions {
   prefix?: string;
   /**
    * How long `send`, `groupSend` and `groupAdd` wait for a connection to the broker and for its
-   * confirmation before they reject with `RabbitMQUnavailable`. Bounds every call during an outage.
-   * @default 10_000
+   * confirmation before they reject with `RabbitMQUnavailableError`. Bounds every call during an
+   * outage.
+   * @default 5_000
    */
   sendTimeoutMs?: number;
   /**
@@ -57,6 +58,12 @@ export interface RabbitMQChannelLayerOptions extends BaseChannelLayerOptions {
    * @default 86_400_000
    */
   queueExpiryMs?: number;
+  /**
+   * Told about connection trouble: a lost connection, each failed reconnection attempt (the layer
+   * keeps trying), a message on this process's queue that is not one of ours (skipped).
+   * @default console.warn
+   */
+  onError?: (error: Error) => void;
 }
 
 export interface RabbitMQSettings {
@@ -69,6 +76,7 @@ export interface RabbitMQSettings {
   processQueueCapacity: number;
   persistent: boolean;
   queueExpiryMs: number;
+  onError: (error: Error) => void;
 }
 
 function positive(value: number, name: string, integer = false): number {
@@ -96,12 +104,13 @@ export function resolveSettings(options: RabbitMQChannelLayerOptions): RabbitMQS
   return {
     url: options.url ?? "amqp://guest:guest@localhost:5672",
     prefix,
-    sendTimeoutMs: positive(options.sendTimeoutMs ?? 10_000, "sendTimeoutMs"),
+    sendTimeoutMs: positive(options.sendTimeoutMs ?? 5_000, "sendTimeoutMs"),
     reconnectDelayMs: positive(options.reconnectDelayMs ?? 100, "reconnectDelayMs"),
     maxReconnectDelayMs: positive(options.maxReconnectDelayMs ?? 5_000, "maxReconnectDelayMs"),
     prefetchCount: positive(options.prefetchCount ?? 100, "prefetchCount", true),
     processQueueCapacity: positive(options.processQueueCapacity ?? 10_000, "processQueueCapacity", true),
     persistent: options.persistent ?? false,
     queueExpiryMs: positive(options.queueExpiryMs ?? 86_400_000, "queueExpiryMs", true),
+    onError: options.onError ?? ((error) => console.warn(`[RabbitMQChannelLayer] ${error.message}`)),
   };
 }

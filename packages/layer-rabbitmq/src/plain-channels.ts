@@ -37,6 +37,8 @@ export interface PlainChannelsOptions {
   declare(session: Session, channel: string): Promise<string>;
   /** When a message delivered now expires, from its header and the local expiry. */
   expiresAt(delivery: ConsumeMessage): number;
+  /** Told about a delivery that is not a message of ours (it is skipped). */
+  onUndecodable(error: Error): void;
 }
 
 export class PlainChannels {
@@ -132,7 +134,7 @@ export class PlainChannels {
       const held = reader.held.shift()!;
       this.ack(reader, held.delivery);
       if (held.expiresAt <= now) continue;
-      const message = decodeOrNull(held.delivery.content);
+      const message = decodeOrNull(held.delivery.content, this.options.onUndecodable);
       if (message) return message;
     }
     return null;
@@ -181,7 +183,7 @@ export class PlainChannels {
     }
     this.ack(reader, delivery);
     if (held.expiresAt <= Date.now()) return;
-    const message = decodeOrNull(delivery.content);
+    const message = decodeOrNull(delivery.content, this.options.onUndecodable);
     if (!message) return;
     reader.waiters.shift();
     detach(waiter);

@@ -3,7 +3,7 @@
 import { createServer } from "node:net";
 import { ChannelLayerClosed, ImproperlyConfigured } from "@channels-ts/core";
 import { describe, expect, it } from "vitest";
-import { RabbitMQChannelLayer, RabbitMQUnavailable } from "./index";
+import { RabbitMQChannelLayer, RabbitMQUnavailableError } from "./index";
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -16,22 +16,28 @@ async function closedPort(): Promise<number> {
 }
 
 describe("RabbitMQChannelLayer without a broker", () => {
-  it("fails a send within sendTimeoutMs with RabbitMQUnavailable, naming the cause, not the password", async () => {
+  it("fails a send within sendTimeoutMs with RabbitMQUnavailableError, naming the cause, not the password", async () => {
     const port = await closedPort();
+    const reported: Error[] = [];
     const layer = new RabbitMQChannelLayer({
       url: `amqp://user:secret@127.0.0.1:${port}`,
       sendTimeoutMs: 300,
+      onError: (error) => reported.push(error),
     });
     try {
       const error = await layer.send("chan", { type: "m" }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RabbitMQUnavailable);
-      expect((error as Error).name).toBe("RabbitMQUnavailable");
+      expect(error).toBeInstanceOf(RabbitMQUnavailableError);
+      expect((error as Error).name).toBe("RabbitMQUnavailableError");
       expect((error as Error).message).toMatch(/no connection within 300 ms/);
       expect((error as Error).message).toMatch(/ECONNREFUSED/);
       expect((error as Error).message).not.toContain("secret");
-      await expect(layer.groupSend("g", { type: "m" })).rejects.toBeInstanceOf(RabbitMQUnavailable);
-      await expect(layer.ready(50)).rejects.toBeInstanceOf(RabbitMQUnavailable);
+      await expect(layer.groupSend("g", { type: "m" })).rejects.toBeInstanceOf(RabbitMQUnavailableError);
+      await expect(layer.ready(50)).rejects.toBeInstanceOf(RabbitMQUnavailableError);
       expect(layer.isConnected).toBe(false);
+      expect(reported[0]).toBeInstanceOf(RabbitMQUnavailableError);
+      expect(reported[0]?.message).toMatch(
+        /cannot connect to RabbitMQ at amqp:\/\/user:\*\*\*@127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+      );
     } finally {
       await layer.close();
     }
@@ -41,6 +47,7 @@ describe("RabbitMQChannelLayer without a broker", () => {
     const layer = new RabbitMQChannelLayer({
       url: `amqp://127.0.0.1:${await closedPort()}`,
       sendTimeoutMs: 100,
+      onError: () => {},
     });
     try {
       const channel = await layer.newChannel();
@@ -55,6 +62,7 @@ describe("RabbitMQChannelLayer without a broker", () => {
     const layer = new RabbitMQChannelLayer({
       url: `amqp://127.0.0.1:${await closedPort()}`,
       sendTimeoutMs: 10_000,
+      onError: () => {},
     });
     const pending = layer.send("chan", { type: "m" });
     await layer.close();
@@ -68,7 +76,10 @@ describe("RabbitMQChannelLayer without a broker", () => {
   });
 
   it("makes process-local names with the prefix and its client id", async () => {
-    const layer = new RabbitMQChannelLayer({ url: `amqp://127.0.0.1:${await closedPort()}` });
+    const layer = new RabbitMQChannelLayer({
+      url: `amqp://127.0.0.1:${await closedPort()}`,
+      onError: () => {},
+    });
     try {
       const name = await layer.newChannel("websocket");
       expect(name).toMatch(new RegExp(`^websocket\\.${layer.clientId}![A-Za-z0-9]{12}$`));

@@ -39,7 +39,7 @@ const ignore = () => {};
  *   broker has the message);
  * - a lost connection is re-established with backoff, re-declaring the queues, re-binding the
  *   groups and resuming the consumers; calls made meanwhile wait up to `sendTimeoutMs`, then
- *   reject with `RabbitMQUnavailable`.
+ *   reject with `RabbitMQUnavailableError`.
  */
 export class RabbitMQChannelLayer extends BaseChannelLayer {
   readonly prefix: string;
@@ -52,6 +52,8 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
   private readonly plain: PlainChannels;
   private readonly plainQueues: PlainQueues;
   private readonly members = new GroupMembers();
+  /** Groups whose binding `groupAdd` is creating. */
+  private readonly binding = new Map<string, Promise<void>>();
   private lastSweep = 0;
   private closed = false;
 
@@ -64,6 +66,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     this.local = new LocalChannels(
       (channel) => this.getCapacity(channel),
       (channel) => this.evict(channel),
+      this.settings.onError,
     );
     this.plainQueues = new PlainQueues(
       this.names,
@@ -74,6 +77,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
       currentSession: () => this.connection.current,
       declare: (session, channel) => this.plainQueues.declare(session, channel),
       expiresAt: (delivery) => this.expiresAtOf(delivery),
+      onUndecodable: this.settings.onError,
     });
     this.connection = new BrokerConnection({
       url: this.settings.url,
@@ -83,6 +87,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
       connectionName: `channels-ts ${this.names.processQueue}`,
       setup: (session) => this.setup(session),
       onReady: (session) => this.plain.resume(session),
+      onError: this.settings.onError,
       onLost: (session) => {
         this.plainQueues.reset();
         this.plain.lost(session);
@@ -96,7 +101,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     return this.connection.current !== null;
   }
 
-  /** Resolves once connected to the broker; rejects with `RabbitMQUnavailable` after `timeoutMs`. */
+  /** Resolves once connected to the broker; rejects with `RabbitMQUnavailableError` after `timeoutMs`. */
   async ready(timeoutMs = this.settings.sendTimeoutMs): Promise<void> {
     this.requireOpen();
     await this.connection.session(timeoutMs);
@@ -136,21 +141,21 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     this.requireOpen();
     this.requireValidGroupName(group);
     this.requireValidChannelName(channel);
-    if (!this.members.add(group, channel, Date.now())) return;
-    // New here: bind this process's queue so the group's messages reach it.
-    let session: Session;
-    try {
-      session = await this.connection.session(this.settings.sendTimeoutMs);
-    } catch (error) {
-      this.members.discard(group, channel);
-      throw error;
+    if (!this.members.add(group, channel, Date.now())) {
+      // Known here already; if its binding is still on the way, resolve only once it is in place.
+      await this.binding.get(group);
+      return;
     }
+    // New here: bind this process's queue so the group's messages reach it.
+    const bound = this.bind(group);
+    this.binding.set(group, bound.catch(ignore));
     try {
-      await (await session.admin()).bindQueue(this.names.processQueue, this.names.groupsExchange, group);
+      await bound;
     } catch (error) {
-      if (session.dead) return; // the next connection binds every group with members
       this.members.discard(group, channel);
       throw error;
+    } finally {
+      this.binding.delete(group);
     }
   }
 
@@ -260,7 +265,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     try {
       return await Promise.race([work, timeout]);
     } catch (error) {
-      if (error instanceof Error && error.name === "RabbitMQUnavailable") throw error;
+      if (error instanceof Error && error.name === "RabbitMQUnavailableError") throw error;
       if (this.closed) throw new ChannelLayerClosed();
       if (!session.dead) throw error;
       throw this.connection.unavailable(
@@ -280,15 +285,23 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     const { channels, emptied } = this.members.members(group, Date.now() - this.groupExpiryMs);
     if (emptied) void this.unbind(group).catch(ignore);
     let failure: unknown;
-    await Promise.all(
-      channels.map(async (channel) => {
-        try {
-          if (!(await this.deliver(channel, body, expiresAt))) this.recordDrop(group, channel);
-        } catch (error) {
-          failure ??= error;
-        }
-      }),
-    );
+    const remote: Promise<void>[] = [];
+    for (const channel of channels) {
+      // This process's channels synchronously; the others (plain, other processes') via the broker.
+      if (this.names.isOwn(channel)) {
+        if (!this.local.deliver(channel, body, expiresAt)) this.recordDrop(group, channel);
+        continue;
+      }
+      remote.push(
+        this.deliver(channel, body, expiresAt).then(
+          (ok) => (ok ? undefined : this.recordDrop(group, channel)),
+          (error: unknown) => {
+            failure ??= error;
+          },
+        ),
+      );
+    }
+    if (remote.length > 0) await Promise.all(remote);
     if (failure !== undefined) throw failure;
   }
 
@@ -325,8 +338,11 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     const headers = delivery.properties.headers ?? {};
     const expiresAt = this.expiresAtOf(delivery);
     if (delivery.fields.exchange === this.names.groupsExchange) {
-      if (headers[ORIGIN] !== this.clientId)
-        void this.fanOut(delivery.fields.routingKey, delivery.content, expiresAt).catch(ignore);
+      const group = delivery.fields.routingKey;
+      if (headers[ORIGIN] === this.clientId) return; // our own members got it at send time
+      // A binding left behind by a groupDiscard that overtook its groupAdd: remove it.
+      if (!this.members.has(group) && !this.binding.has(group)) void this.unbind(group).catch(ignore);
+      else void this.fanOut(group, delivery.content, expiresAt).catch(ignore);
       return;
     }
     const channel = headers[CHANNEL];
@@ -341,6 +357,16 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     const header = delivery.properties.headers?.[EXPIRES_AT];
     const sent = typeof header === "number" || typeof header === "bigint" ? Number(header) : Number.NaN;
     return Number.isFinite(sent) ? Math.min(sent, local) : local;
+  }
+
+  /** Binds this process's queue for `group`; a connection lost meanwhile binds it again on reconnection. */
+  private async bind(group: string): Promise<void> {
+    const session = await this.connection.session(this.settings.sendTimeoutMs);
+    try {
+      await (await session.admin()).bindQueue(this.names.processQueue, this.names.groupsExchange, group);
+    } catch (error) {
+      if (!session.dead) throw error; // the next connection binds every group with members
+    }
   }
 
   private async unbind(group: string): Promise<void> {

@@ -7,7 +7,7 @@
 import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RabbitMQChannelLayer, RabbitMQUnavailable } from "../src/index";
+import { RabbitMQChannelLayer, RabbitMQUnavailableError } from "../src/index";
 import { missingRabbitMQ, type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
 
 const missing = missingRabbitMQ();
@@ -49,7 +49,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
   let broker: RabbitMQServer;
   beforeAll(async () => {
     broker = await startRabbitMQ();
-  });
+  }, 120_000);
   afterAll(async () => {
     await broker?.stop();
   });
@@ -63,7 +63,9 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       sendTimeoutMs: SEND_TIMEOUT_MS,
       reconnectDelayMs: 50,
       maxReconnectDelayMs: 500,
+      onError: (error: Error) => reported.push(error.message),
     };
+    const reported: string[] = [];
     const sender = new RabbitMQChannelLayer(options);
     const receiver = new RabbitMQChannelLayer(options);
     try {
@@ -103,19 +105,23 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
 
       await broker.halt();
 
-      // During the outage every call fails with RabbitMQUnavailable, bounded by sendTimeoutMs.
+      // During the outage every call fails with RabbitMQUnavailableError, bounded by sendTimeoutMs.
       const sendError = await sender.send("restart-work", { type: "lost" }).catch((e: unknown) => e);
-      expect(sendError).toBeInstanceOf(RabbitMQUnavailable);
+      expect(sendError).toBeInstanceOf(RabbitMQUnavailableError);
       expect((sendError as Error).message).toMatch(
         /RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ is unavailable/,
       );
       expect((sendError as Error).message).not.toContain("guest:guest");
       await expect(sender.groupSend("restart-group", { type: "lost" })).rejects.toBeInstanceOf(
-        RabbitMQUnavailable,
+        RabbitMQUnavailableError,
       );
-      await expect(sender.send(waitingLocal, { type: "lost" })).rejects.toBeInstanceOf(RabbitMQUnavailable);
+      await expect(sender.send(waitingLocal, { type: "lost" })).rejects.toBeInstanceOf(
+        RabbitMQUnavailableError,
+      );
       expect(sender.isConnected).toBe(false);
       expect(receiver.isConnected).toBe(false);
+
+      expect(reported.some((m) => /lost the connection to RabbitMQ at .*; reconnecting/.test(m))).toBe(true);
 
       await broker.resume();
       await sender.ready(30_000);
@@ -139,7 +145,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       // Failed traffic failed for a stated reason only: the outage, or a full channel.
       expect(sentOk).toBeGreaterThan(0);
       for (const error of trafficErrors) {
-        expect(error instanceof RabbitMQUnavailable || error instanceof ChannelFull).toBe(true);
+        expect(error instanceof RabbitMQUnavailableError || error instanceof ChannelFull).toBe(true);
       }
     } finally {
       await sender.close();

@@ -11,7 +11,7 @@ describe.skipIf(missing !== null)("RabbitMQChannelLayer on a real broker", () =>
   let count = 0;
   beforeAll(async () => {
     broker = await startRabbitMQ();
-  });
+  }, 120_000);
   afterAll(async () => {
     await broker?.stop();
   });

@@ -6,6 +6,7 @@ import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
 import { connect } from "amqplib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { encodeMessage } from "../src/codec";
 import { RabbitMQChannelLayer, type RabbitMQChannelLayerOptions } from "../src/index";
 import { missingRabbitMQ, type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
 
@@ -20,7 +21,7 @@ describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
 
   beforeAll(async () => {
     broker = await startRabbitMQ();
-  });
+  }, 120_000);
   afterAll(async () => {
     await broker?.stop();
   });
@@ -146,6 +147,27 @@ describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
       expect((error as ChannelFull).channel).toBe("specific.stuckProcess!abc");
     } finally {
       await stuck.close();
+    }
+  });
+
+  it("skips and reports a message on its queue that is not one of its own", async () => {
+    fresh();
+    const reported: string[] = [];
+    const a = await process({ onError: (error) => reported.push(error.message) });
+    const channel = await a.newChannel();
+    const foreign = await connect(broker.url);
+    try {
+      const raw = await foreign.createConfirmChannel();
+      const queue = `${prefix}.process.${a.clientId}`;
+      const waiting = a.receive(channel);
+      // One publisher channel to one queue keeps its order: the junk arrives first.
+      raw.sendToQueue(queue, Buffer.from("not msgpack"), { headers: { "x-channel": channel } });
+      raw.sendToQueue(queue, encodeMessage({ type: "real" }), { headers: { "x-channel": channel } });
+      await raw.waitForConfirms();
+      expect(await waiting).toEqual({ type: "real" });
+      expect(reported.some((m) => m.startsWith("Skipped a message that is not a channels-ts"))).toBe(true);
+    } finally {
+      await foreign.close();
     }
   });
 });

@@ -3,7 +3,7 @@ import type { ShardConnection } from "./shard-connection";
 
 /** What a pump needs from its layer. */
 export interface PumpOwner {
-  readonly isClosed: boolean;
+  isClosed(): boolean;
   /** Redis key → most members to pop from it now (the keys someone in this process waits on). */
   wantedKeys(): Map<string, number>;
   /** Handles one popped member (decode, route to waiters, or put back). */
@@ -69,7 +69,7 @@ export class ReceivePump {
   private async loop(): Promise<void> {
     const client = scripted(this.shard.blocking);
     for (;;) {
-      if (this.owner.isClosed) return;
+      if (this.owner.isClosed()) return;
       const wanted = this.owner.wantedKeys();
       if (wanted.size === 0) {
         await new Promise<void>((resolve) => {
@@ -97,11 +97,10 @@ export class ReceivePump {
             this.owner.dispatch(this.shard, key, hit[1], Number(hit[2].toString()));
         }
       } catch (error) {
-        if (this.owner.isClosed) return;
-        // Connection errors are reported by the client's error listener; anything else is news.
-        if (error instanceof Error && !/Connection|Stream|ECONN|EPIPE|closed/i.test(error.message)) {
-          this.owner.report(error);
-        }
+        if (this.owner.isClosed()) return;
+        // Connection errors are reported by the client's error listener; Redis's own refusals
+        // (a WRONGTYPE key, an OOM) are news.
+        if (error instanceof Error && error.name === "ReplyError") this.owner.report(error);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       } finally {
         this.blockedOn = undefined;

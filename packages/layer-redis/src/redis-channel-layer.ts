@@ -63,12 +63,13 @@ const hex = (bytes: number) => randomBytes(bytes).toString("hex");
  * A channel layer on Redis, wire-compatible with Django's `channels_redis.core.RedisChannelLayer`
  * 4.x: a Django process and a Node process on the same Redis send to each other's channels and groups.
  */
-export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
+export class RedisChannelLayer extends BaseChannelLayer {
   readonly prefix: string;
   readonly hosts: readonly RedisHost[];
   /** This process's part of every name `newChannel()` makes (`specific.<clientPrefix>!…`). */
   readonly clientPrefix = hex(16);
-  readonly wakeKey: string;
+  private readonly wakeKey: string;
+  private readonly putBacks = new Set<Promise<unknown>>();
   /** Messages skipped on receive because they were older than `expiryMs`. */
   expiredMessages = 0;
   private readonly shards: ShardConnection[];
@@ -90,6 +91,11 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
       throw new ImproperlyConfigured(`sendTimeoutMs must be a positive number of ms; got ${sendTimeoutMs}.`);
     }
     this.receiveBatchSize = options.receiveBatchSize ?? 100;
+    if (!Number.isInteger(this.receiveBatchSize) || this.receiveBatchSize < 1) {
+      throw new ImproperlyConfigured(
+        `receiveBatchSize must be a whole number ≥ 1; got ${this.receiveBatchSize}.`,
+      );
+    }
     this.onError = options.onError ?? ((error) => console.warn(`[channels-ts/layer-redis] ${error.message}`));
     this.codec = new MessageCodec({
       symmetricEncryptionKeys: options.symmetricEncryptionKeys,
@@ -101,17 +107,20 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
     this.shards = this.hosts.map(
       (host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)),
     );
-    this.pumps = this.shards.map((shard) => new ReceivePump(shard, this, BLOCK_TIMEOUT_S));
+    const owner: PumpOwner = {
+      isClosed: () => this.closed,
+      wakeKey: this.wakeKey,
+      wantedKeys: () => this.wantedKeys(),
+      dispatch: (shard, key, member, score) => this.dispatch(shard, key, member, score),
+      report: (error) => this.report(error),
+    };
+    this.pumps = this.shards.map((shard) => new ReceivePump(shard, owner, BLOCK_TIMEOUT_S));
     const hasCapacityRules =
       options.channelCapacity !== undefined &&
       (Array.isArray(options.channelCapacity)
         ? options.channelCapacity.length > 0
         : Object.keys(options.channelCapacity).length > 0);
     this.oneTripGroupSend = this.shards.length === 1 && !this.codec.encrypted && !hasCapacityRules;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   async send(channel: string, message: LayerMessage): Promise<void> {
@@ -199,14 +208,16 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
     // Let blocked pops return (and put back what they took) before the connections go.
     const stopped = Promise.all(this.pumps.map((pump) => pump.stopped()));
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.all(this.putBacks);
     await Promise.all(this.shards.map((shard) => shard.close()));
     await stopped;
     this.mailboxes.rejectAll(new ChannelLayerClosed());
   }
 
-  // ---- receiving (PumpOwner) ----------------------------------------------------------------
+  // ---- receiving ------------------------------------------------------------------------------
 
-  wantedKeys(): Map<string, number> {
+  /** Redis key → how many members to pop: the keys someone in this process is waiting on. */
+  private wantedKeys(): Map<string, number> {
     const wanted = new Map<string, number>();
     for (const [channel, count] of this.mailboxes.waitingChannels()) {
       const nonLocal = nonLocalName(channel);
@@ -218,7 +229,8 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
     return wanted;
   }
 
-  dispatch(shard: ShardConnection, key: string, member: Buffer, score: number): void {
+  /** Routes one popped member: to waiters, to a local buffer, or back to Redis. */
+  private dispatch(shard: ShardConnection, key: string, member: Buffer, score: number): void {
     if (score * 1000 < Date.now() - this.expiryMs) {
       this.expiredMessages++;
       return;
@@ -250,16 +262,18 @@ export class RedisChannelLayer extends BaseChannelLayer implements PumpOwner {
     }
     if (!this.closed && this.mailboxes.deliver(name, message as LayerMessage)) return;
     // The receiver left (aborted) while the pop was in flight: give the message back to Redis.
-    shard
+    const putBack = shard
       .run("put back", (client) =>
         scripted(client).channelsPutBack(key, String(score), member, this.expiryMsForRedis()),
       )
       .catch((error: unknown) => {
         this.report(new Error(`lost a message on "${name}": could not put it back (${String(error)})`));
-      });
+      })
+      .finally(() => this.putBacks.delete(putBack));
+    this.putBacks.add(putBack);
   }
 
-  report(error: Error): void {
+  private report(error: Error): void {
     try {
       this.onError(error);
     } catch {

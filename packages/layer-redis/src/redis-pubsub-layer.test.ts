@@ -4,7 +4,7 @@ import {
   redisServerSkipReason,
   startRedisServer,
 } from "@channels-ts/layer-conformance";
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisPubSubChannelLayer } from "./redis-pubsub-layer";
 
 const skip = redisServerSkipReason();
@@ -29,4 +29,35 @@ describe.skipIf(skip)(skip ? `RedisPubSubChannelLayer (skipped: ${skip})` : "Red
       }),
     { capacity: false, expiry: false, queues: false },
   );
+});
+
+describe.skipIf(skip)("RedisPubSubChannelLayer encryption", () => {
+  it("carries Fernet-encrypted messages between layers with the same key, and skips others", async () => {
+    const errors: Error[] = [];
+    let reported: () => void = () => {};
+    const firstError = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    const receiver = new RedisPubSubChannelLayer({
+      hosts: [server!.url],
+      symmetricEncryptionKeys: ["ps-key"],
+      onError: (e) => {
+        errors.push(e);
+        reported();
+      },
+    });
+    const right = new RedisPubSubChannelLayer({ hosts: [server!.url], symmetricEncryptionKeys: ["ps-key"] });
+    const wrong = new RedisPubSubChannelLayer({ hosts: [server!.url], symmetricEncryptionKeys: ["other"] });
+    try {
+      const channel = await receiver.newChannel();
+      const received = receiver.receive(channel, AbortSignal.timeout(10_000));
+      await wrong.send(channel, { type: "wrong" });
+      await firstError; // the wrong-key message was seen and skipped
+      await right.send(channel, { type: "right", n: 1 });
+      expect(await received).toEqual({ type: "right", n: 1 });
+      expect(errors.map((e) => e.name)).toEqual(["UndecodableMessageError"]);
+    } finally {
+      await Promise.all([receiver.close(), right.close(), wrong.close()]);
+    }
+  });
 });

@@ -34,8 +34,8 @@ export interface RedisPubSubChannelLayerOptions
    */
   symmetricEncryptionKeys?: string[];
   /**
-   * How long `send`, `groupSend` and `groupAdd` wait for an unreachable Redis before failing with
-   * `RedisUnavailableError`, in ms.
+   * How long `send`, `groupSend`, `groupAdd`, `newChannel` and a first `receive` wait for an
+   * unreachable Redis before failing with `RedisUnavailableError`, in ms.
    * @default 5_000
    */
   sendTimeoutMs?: number;
@@ -64,6 +64,7 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
   /** group → its local members. */
   private readonly groups = new Map<string, Set<string>>();
   private readonly listening = new Set<ShardConnection>();
+  private readonly sendTimeoutMs: number;
   private closed = false;
 
   constructor(options: RedisPubSubChannelLayerOptions = {}) {
@@ -73,6 +74,7 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
     if (!Number.isFinite(sendTimeoutMs) || sendTimeoutMs <= 0) {
       throw new ImproperlyConfigured(`sendTimeoutMs must be a positive number of ms; got ${sendTimeoutMs}.`);
     }
+    this.sendTimeoutMs = sendTimeoutMs;
     this.onError = options.onError ?? ((error) => console.warn(`[channels-ts/layer-redis] ${error.message}`));
     this.codec = new MessageCodec({
       symmetricEncryptionKeys: options.symmetricEncryptionKeys,
@@ -172,7 +174,7 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
       const shard = this.shardFor(name);
       this.listen(shard);
       done = (async () => {
-        await shard.waitReady(shard.blocking, Date.now() + 5_000, "subscribe");
+        await shard.waitReady(shard.blocking, Date.now() + this.sendTimeoutMs, "subscribe");
         await shard.blocking.subscribe(name);
       })();
       this.subscribed.set(name, done);

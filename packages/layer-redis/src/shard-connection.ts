@@ -69,10 +69,8 @@ export class ShardConnection {
           await new Promise((resolve) => setTimeout(resolve, 10));
           continue;
         }
-        if (
-          error instanceof Error &&
-          /timed out|Connection is closed|ECONNRE|EPIPE|closed/i.test(error.message)
-        ) {
+        // Redis's own answers (WRONGTYPE, OOM, …) are ReplyErrors; anything else is the connection.
+        if (error instanceof Error && error.name !== "ReplyError") {
           throw new RedisUnavailableError(
             `${what} on Redis ${this.name} failed: ${error.message}. It may or may not have been applied; Redis is down or restarting.`,
             { cause: error },

@@ -198,6 +198,25 @@ describe.skipIf(skip)(
       expect((await probe(py({ capacity: 2 }), "send", channel, '{"type":"c"}')).code).toBe(3);
       await expect(node.send(channel, { type: "c" })).rejects.toBeInstanceOf(ChannelFull);
       expect(await receiveWithin(node, channel)).toEqual({ type: "c" });
+      // Node's messages count against Python's capacity too.
+      await node.send("interop.cap", { type: "c" });
+      await node.send("interop.cap", { type: "c" });
+      expect((await probe(py({ capacity: 2 }), "send", "interop.cap", '{"type":"c"}')).code).toBe(3);
+    });
+
+    it("keys, scores and TTLs are Python's: sorted sets, float seconds, EXPIRE expiry / group_expiry", async () => {
+      const node = layer();
+      const channel = await node.newChannel();
+      await node.send("interop.keys", { type: "k" });
+      await node.groupAdd("keys-group", channel);
+      const nowS = Date.now() / 1000;
+      expect(await raw.type(`${prefix}interop.keys`)).toBe("zset");
+      expect(await raw.type(`${prefix}:group:keys-group`)).toBe("zset");
+      const score = Number(await raw.zscore(`${prefix}:group:keys-group`, channel));
+      expect(Math.abs(score - nowS)).toBeLessThan(5);
+      expect(await raw.ttl(`${prefix}interop.keys`)).toBeGreaterThan(55);
+      expect(await raw.ttl(`${prefix}:group:keys-group`)).toBeGreaterThan(86_000);
+      expect(channel).toMatch(/^specific\.[0-9a-f]{32}![0-9a-f]{32}$/);
     });
 
     it("encryption: Fernet messages travel both ways; a wrong key is reported and skipped", async () => {

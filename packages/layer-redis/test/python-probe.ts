@@ -1,5 +1,5 @@
 /**
- * Drives the real Python channels_redis layer through shared/interop/py_layer_probe.py, for the
+ * Drives the real Python channels_redis layer through py_layer_probe.py (beside this file), for the
  * interop tests. Bytes travel as {"__bytes_b64__": …} in the probe's JSON.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -7,9 +7,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const PYTHON = process.env.CHANNELS_PYTHON ?? "/usr/bin/python3";
+// A copy of shared/interop/py_layer_probe.py lives beside this file, so CI needs nothing outside the repo.
 export const PROBE =
-  process.env.PY_LAYER_PROBE ??
-  fileURLToPath(new URL("../../../../shared/interop/py_layer_probe.py", import.meta.url));
+  process.env.PY_LAYER_PROBE ?? fileURLToPath(new URL("./py_layer_probe.py", import.meta.url));
 
 /** Why the interop tests cannot run here (no probe or no python3-channels-redis); throws under CI. */
 export function pythonProbeSkipReason(): string | undefined {

@@ -11,10 +11,12 @@ const roomInput = document.querySelector("#room-name-input");
 const roomSubmit = document.querySelector("#room-name-submit");
 
 let socket = null;
+let connectedName = null;
 let attempts = 0;
 let retryTimer = null;
 
-nameInput.value = localStorage.getItem("chat-name") || "";
+// A name in the page's URL (?name=Ada) wins over the one remembered from last time.
+nameInput.value = new URLSearchParams(location.search).get("name") || localStorage.getItem("chat-name") || "";
 
 function setState(text, kind) {
   state.textContent = text;
@@ -61,6 +63,7 @@ function socketUrl() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const path = room ? `/ws/chat/${encodeURIComponent(room)}/` : "/ws/chat/";
   const name = nameInput.value.trim();
+  connectedName = name;
   return `${scheme}://${location.host}${path}${name ? `?name=${encodeURIComponent(name)}` : ""}`;
 }
 
@@ -105,7 +108,9 @@ input.onkeydown = (event) => {
   if (event.key === "Enter") sendMessage();
 };
 nameInput.onchange = () => {
-  localStorage.setItem("chat-name", nameInput.value.trim());
+  const name = nameInput.value.trim();
+  localStorage.setItem("chat-name", name);
+  if (name === connectedName) return;
   const old = socket;
   socket = null;
   old?.close();

@@ -139,6 +139,7 @@ describe("TokenAuthMiddleware outcomes", () => {
       scope: { extensions: { "websocket.http.response": {} } },
     });
     const result = await communicator.connect();
+    if (result.connected) throw new Error("expected the connection to be refused");
     expect(result.connected).toBe(false);
     expect(result.response?.status).toBe(401);
     expect(result.response?.headers).toContainEqual(["www-authenticate", "Bearer"]);

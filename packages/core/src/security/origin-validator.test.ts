@@ -109,6 +109,7 @@ describe("OriginValidator, beyond Django", () => {
       scope: { extensions: { "websocket.http.response": {} } },
     });
     const result = await communicator.connect();
+    if (result.connected) throw new Error("expected the connection to be refused");
     expect(result.connected).toBe(false);
     expect(result.response?.status).toBe(403);
     expect(new TextDecoder().decode(result.response?.body)).toBe("Forbidden: origin not allowed");
@@ -121,6 +122,7 @@ describe("OriginValidator, beyond Django", () => {
       scope: { extensions: { "websocket.http.response": {} } },
     });
     const result = await communicator.connect();
+    if (result.connected) throw new Error("expected the connection to be refused");
     expect(result.response?.status).toBe(400);
     expect(new TextDecoder().decode(result.response?.body)).toBe("Bad origin");
   });

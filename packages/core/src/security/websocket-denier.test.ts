@@ -16,6 +16,7 @@ describe("WebsocketDenier", () => {
   it("answers 403 'Access denied' where it can", async () => {
     const communicator = new WebsocketCommunicator(WebsocketDenier.asAsgi(), "/", { scope: denialScope });
     const result = await communicator.connect();
+    if (result.connected) throw new Error("expected the connection to be refused");
     expect(result.response?.status).toBe(403);
     expect(result.response?.headers).toContainEqual(["content-type", "text/plain; charset=utf-8"]);
     expect(new TextDecoder().decode(result.response?.body)).toBe("Access denied");
@@ -29,6 +30,7 @@ describe("WebsocketDenier", () => {
     }
     const communicator = new WebsocketCommunicator(MaintenanceDenier.asAsgi(), "/", { scope: denialScope });
     const result = await communicator.connect();
+    if (result.connected) throw new Error("expected the connection to be refused");
     expect(result.response?.status).toBe(503);
     expect(new TextDecoder().decode(result.response?.body)).toBe("Back soon");
     await communicator.disconnect();

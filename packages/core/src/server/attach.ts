@@ -67,10 +67,7 @@ export function attach(httpServer: Server | HttpsServer, app: Application, optio
           httpServer.off("request", onRequest);
           for (const listener of previous) httpServer.on("request", listener);
         }
-        closing = ready.then(
-          () => protocol.shutdown(),
-          () => protocol.shutdown(),
-        );
+        closing = protocol.shutdown();
       }
       return closing;
     },

@@ -27,6 +27,13 @@ export function writePlainResponse(res: ServerResponse, status: number, text: st
   res.end(body);
 }
 
+/** Cuts a response short: flushes what was written, then closes without the final chunk. */
+function abortResponse(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket !== null) socket.end();
+  else res.destroy();
+}
+
 /** One HTTP request: its scope, its streamed body, its streamed response. */
 export class HttpInstance extends ApplicationInstance {
   readonly scope: HttpScope;
@@ -206,7 +213,7 @@ export class HttpInstance extends ApplicationInstance {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === HEADERS_SENT) {
       this.server.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
-      this.res.destroy();
+      abortResponse(this.res);
       return;
     }
     this.server.logger.error(`Application returned without sending a response (${this.scope.path}).`);
@@ -223,7 +230,7 @@ export class HttpInstance extends ApplicationInstance {
     this.server.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT) {
-      this.res.destroy();
+      abortResponse(this.res);
       return;
     }
     this.state = COMPLETE;

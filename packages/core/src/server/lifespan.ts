@@ -64,6 +64,14 @@ export class Lifespan extends ApplicationInstance {
     }
   }
 
+  /** Closing before startup finished: stop waiting for it and cancel the instance. */
+  abortStartup(): void {
+    if (this.phase !== "startup") return;
+    this.supported = false;
+    this.settlePhase?.(new Error("The server was closed before lifespan startup completed."));
+    this.cancel();
+  }
+
   private waitFor(phase: Phase): Promise<void> {
     this.phase = phase;
     return new Promise<void>((resolve, reject) => {

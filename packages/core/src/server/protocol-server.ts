@@ -164,6 +164,7 @@ export class ProtocolServer {
 
   private async doShutdown(): Promise<void> {
     this.closing = true;
+    this.lifespan.abortStartup();
     for (const instance of [...this.handshakes]) instance.goAway();
     for (const socket of [...this.sockets]) socket.goAway();
     for (const instance of this.instances) if (instance instanceof HttpInstance) instance.goAway();

@@ -7,7 +7,7 @@ import {
 } from "@channels-ts/core";
 import { type RunningServer, serve } from "@channels-ts/core/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSocket, handshake, nextMessage } from "./ws-client";
+import { closeSocket, handshake } from "./ws-client";
 
 class EchoConsumer extends AsyncWebsocketConsumer {
   override async receive(text?: string) {
@@ -37,7 +37,7 @@ describe("OriginValidator behind the real server", () => {
     expect(result.kind).toBe("open");
     if (result.kind !== "open") return;
     result.socket.send("hi");
-    expect(await nextMessage(result.socket)).toBe("echo:hi");
+    expect(await result.inbox.next()).toBe("echo:hi");
     await closeSocket(result.socket);
   });
 

@@ -9,7 +9,7 @@ import {
 } from "@channels-ts/core";
 import { type RunningServer, serve } from "@channels-ts/core/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSocket, handshake, nextMessage } from "./ws-client";
+import { closeSocket, handshake } from "./ws-client";
 
 interface User {
   id: string;
@@ -44,7 +44,7 @@ afterAll(async () => {
 async function whoAmI(url: string, protocols: string[] = [], headers: Record<string, string> = {}) {
   const result = await handshake(url, protocols, headers);
   if (result.kind !== "open") return result;
-  const name = await nextMessage(result.socket);
+  const name = await result.inbox.next();
   const protocol = result.socket.protocol;
   await closeSocket(result.socket);
   return { kind: "open" as const, name, protocol };

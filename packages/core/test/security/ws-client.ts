@@ -1,8 +1,40 @@
 import WebSocket from "ws";
 
+/**
+ * Text messages of a socket, buffered from the start: a server may send right after accepting, in
+ * the same TCP packet as the handshake, before a listener attached after "open" would exist.
+ */
+export class Inbox {
+  private readonly queued: string[] = [];
+  private readonly waiting: Array<{ resolve: (text: string) => void; reject: (error: Error) => void }> = [];
+  private closedWith: number | null = null;
+
+  constructor(socket: WebSocket) {
+    socket.on("message", (data) => {
+      const text = data.toString();
+      const waiter = this.waiting.shift();
+      if (waiter) waiter.resolve(text);
+      else this.queued.push(text);
+    });
+    socket.on("close", (code) => {
+      this.closedWith = code;
+      for (const waiter of this.waiting.splice(0))
+        waiter.reject(new Error(`socket closed with ${code} before a message`));
+    });
+  }
+
+  /** The next text message. */
+  next(): Promise<string> {
+    const text = this.queued.shift();
+    if (text !== undefined) return Promise.resolve(text);
+    if (this.closedWith !== null) return Promise.reject(new Error(`socket closed with ${this.closedWith}`));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+}
+
 /** How a real WebSocket handshake ended: opened, or refused with an HTTP response. */
 export type HandshakeResult =
-  | { kind: "open"; socket: WebSocket }
+  | { kind: "open"; socket: WebSocket; inbox: Inbox }
   | { kind: "refused"; status: number; body: string; headers: Record<string, string | string[] | undefined> };
 
 /** Opens a `ws` client and resolves once the handshake succeeded or was answered with HTTP. */
@@ -13,7 +45,8 @@ export function handshake(
 ): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocols, { headers });
-    socket.once("open", () => resolve({ kind: "open", socket }));
+    const inbox = new Inbox(socket);
+    socket.once("open", () => resolve({ kind: "open", socket, inbox }));
     socket.once("unexpected-response", (_request, response) => {
       let body = "";
       response.setEncoding("utf8");
@@ -28,14 +61,6 @@ export function handshake(
       });
     });
     socket.once("error", reject);
-  });
-}
-
-/** The next text message on an open socket. */
-export function nextMessage(socket: WebSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    socket.once("message", (data) => resolve(data.toString()));
-    socket.once("close", (code) => reject(new Error(`socket closed with ${code} before a message`)));
   });
 }
 

@@ -1,6 +1,7 @@
 import { type IncomingHttpHeaders, request } from "node:http";
 import { afterEach } from "vitest";
 import { type ClientOptions, WebSocket } from "ws";
+import { RouteNotFound } from "../../src/exceptions";
 import type { Application, ReceiveEvent, Scope } from "../../src/protocol/types";
 import { type Logger, type RunningServer, type ServeOptions, serve } from "../../src/server/index";
 
@@ -13,14 +14,29 @@ export interface LogLine {
 /** A logger that keeps what it is told, for assertions. */
 export class RecordingLogger implements Logger {
   readonly lines: LogLine[] = [];
+  private listeners: Array<() => void> = [];
+  private push(line: LogLine): void {
+    this.lines.push(line);
+    for (const listener of this.listeners.splice(0)) listener();
+  }
   info(message: string): void {
-    this.lines.push({ level: "info", message });
+    this.push({ level: "info", message });
   }
   warn(message: string, error?: unknown): void {
-    this.lines.push({ level: "warn", message, error });
+    this.push({ level: "warn", message, error });
   }
   error(message: string, error?: unknown): void {
-    this.lines.push({ level: "error", message, error });
+    this.push({ level: "error", message, error });
+  }
+  /** Resolves once a line of `level` containing `text` was logged. */
+  async waitFor(level: LogLine["level"], text: string): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (!this.has(level, text)) {
+      if (Date.now() > deadline) throw new Error(`no ${level} log line containing "${text}"`);
+      const d = deferred();
+      this.listeners.push(d.resolve);
+      await within(d.promise, 5_000, `${level} log "${text}"`);
+    }
   }
   has(level: LogLine["level"], text: string): boolean {
     return this.lines.some((l) => l.level === level && l.message.includes(text));
@@ -32,13 +48,20 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-/** `serve()` on 127.0.0.1, port 0, closed after the test. */
+/** Raw test apps speak one protocol: on the lifespan scope they raise, as a ProtocolTypeRouter would. */
+export function withoutLifespan(app: Application): Application {
+  return (scope, receive, send) =>
+    scope.type === "lifespan" ? Promise.reject(new RouteNotFound("no lifespan")) : app(scope, receive, send);
+}
+
+/** `serve()` on 127.0.0.1, port 0, closed after the test. Apps get no lifespan scope unless `lifespan`. */
 export async function start(
   app: Application,
   options: ServeOptions = {},
+  { lifespan = false } = {},
 ): Promise<RunningServer & { wsUrl: string; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
-  const server = await serve(app, { host: "127.0.0.1", port: 0, logger, ...options });
+  const server = await serve(lifespan ? app : withoutLifespan(app), { host: "127.0.0.1", port: 0, logger, ...options });
   running.push(server);
   return { ...server, wsUrl: `ws://127.0.0.1:${server.port}`, logger };
 }

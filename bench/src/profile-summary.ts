@@ -1,0 +1,39 @@
+// Summarises a `--cpu-prof` profile (from `pnpm bench --profile`): the functions with the most
+// self time, and the files where the time goes. `tsx src/profile-summary.ts profiles/X.cpuprofile [top]`
+import { readFileSync } from "node:fs";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+  console.error("usage: tsx src/profile-summary.ts <file.cpuprofile> [top]");
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
+const top = Number(topArg ?? 30);
+const total = profile.samples.length;
+const byFunction = new Map<string, number>();
+const byFile = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  if (hits === 0) continue;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url.replace(/^file:\/\//, "").replace(/.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, "");
+  const key = `${functionName || "(anonymous)"}  ${where}:${lineNumber + 1}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+  const fileKey = where || functionName;
+  byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + hits);
+}
+const show = (title: string, map: Map<string, number>) => {
+  console.log(`\n${title}`);
+  for (const [key, hits] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  }
+};
+show("self time by function", byFunction);
+show("self time by file", byFile);

@@ -1,0 +1,150 @@
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, within } from "./helpers";
+
+const core = resolve(__dirname, "../..");
+const fixtures = join(core, "test/fixtures");
+let dir: string;
+let bin: string;
+
+// The CLI runs as a real process: bundle bin.ts once (as tsup would) and start it with node.
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "channels-cli-"));
+  bin = join(dir, "channels.mjs");
+  execFileSync(resolve(core, "../../node_modules/.bin/esbuild"), [
+    join(core, "src/server/bin.ts"),
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--external:bufferutil",
+    "--external:utf-8-validate",
+    `--outfile=${bin}`,
+    "--log-level=error",
+    // ws is CommonJS: give the ESM bundle a require().
+    "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  ]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startCli(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: fixtures, env: { ...process.env, NODE_ENV: "test" } });
+  let out = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await within(
+    new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (match) resolve(match[1] as string);
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      exited.then((code) => reject(new Error(`CLI exited with ${code}: ${out}`)));
+    }),
+    10_000,
+    "the CLI to listen",
+  );
+  return { child, url, output: () => out, exited };
+}
+
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [bin, ...args], { cwd: fixtures, encoding: "utf8", stdio: "pipe" });
+    return { status: 0, stdout, stderr: "" };
+  } catch (error) {
+    const e = error as { status: number | null; stdout: string; stderr: string };
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("channels CLI", () => {
+  it("serves an ES module app (lifespan, HTTP, WebSocket) and shuts down gracefully on SIGTERM", async () => {
+    const cli = await startCli(["serve", "./esm-app.mjs", "--port", "0", "--host", "127.0.0.1"]);
+    expect(await (await fetch(`${cli.url}/hi`)).text()).toBe("hello from esm /hi");
+    const client = await connect(`${cli.url.replace("http", "ws")}/ws/`);
+    client.ws.send("x");
+    expect(await client.text(0)).toBe("esm echo: x");
+    cli.child.kill("SIGTERM");
+    expect((await client.closed).code).toBe(1001);
+    expect(await within(cli.exited, 10_000)).toBe(0);
+    expect(cli.output()).toContain("esm-app: lifespan shutdown");
+  });
+
+  it("serves a CommonJS app (module.exports) and stops on SIGINT", async () => {
+    const cli = await startCli(["serve", resolve(fixtures, "cjs-app.cjs"), "--port", "0"]);
+    expect(await (await fetch(cli.url)).text()).toBe("hello from cjs");
+    const client = await connect(cli.url.replace("http", "ws"));
+    client.ws.send("y");
+    expect(await client.text(0)).toBe("cjs echo: y");
+    client.ws.close();
+    await client.closed;
+    cli.child.kill("SIGINT");
+    expect(await within(cli.exited, 10_000)).toBe(0);
+  });
+
+  it("selects a named export with module:export", async () => {
+    const cli = await startCli(["serve", "esm-app.mjs:other", "--port", "0"]);
+    expect(await (await fetch(cli.url)).text()).toBe("other export");
+    cli.child.kill("SIGTERM");
+    expect(await within(cli.exited, 10_000)).toBe(0);
+  });
+
+  it("--help lists every option with its default", () => {
+    const { status, stdout } = runCli(["--help"]);
+    expect(status).toBe(0);
+    const flags = [
+      "--host <value>",
+      "--port <n>",
+      "--root-path <value>",
+      "--proxy-headers",
+      "--handshake-timeout-ms <n>",
+      "--ping-interval-ms <n>",
+      "--ping-timeout-ms <n>",
+      "--max-message-bytes <n>",
+      "--max-buffered-bytes <n>",
+      "--application-close-timeout-ms <n>",
+      "--http-timeout-ms <n>",
+      "--per-message-deflate",
+      "--no-access-log",
+      "--layer <value>",
+    ];
+    for (const flag of flags) {
+      const line = stdout.split("\n").find((l) => l.trim().startsWith(flag));
+      expect(line, flag).toMatch(/\(default: [^)]+\)$/);
+    }
+    expect(stdout).toMatch(/--host <value> .*\(default: 127\.0\.0\.1\)/);
+    expect(stdout).toMatch(/--port <n> .*\(default: 8000\)/);
+    expect(runCli(["serve", "--help"]).stdout).toContain("channels worker <module>[:export] <channel>");
+  });
+
+  it("exits 2 with the usage on a bad command line, 1 on a missing module", () => {
+    const bad = runCli(["serve", "esm-app.mjs", "--port", "eighty"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--port takes a number");
+    expect(runCli(["frobnicate"]).status).toBe(2);
+    expect(runCli(["serve", "esm-app.mjs", "--bogus"]).status).toBe(2);
+    const missing = runCli(["serve", "./nope.mjs", "--port", "0"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("Cannot find the application module");
+    const noExport = runCli(["serve", "esm-app.mjs:missing", "--port", "0"]);
+    expect(noExport.status).toBe(1);
+    expect(noExport.stderr).toContain('no function export "missing"');
+  });
+
+  it("worker refuses to start without a registered layer", () => {
+    const result = runCli(["worker", "esm-app.mjs", "jobs"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('No channel layer registered as "default"');
+  });
+});

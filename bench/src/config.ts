@@ -54,7 +54,9 @@ export function benchConfig(smoke: boolean): BenchConfig {
       capMs: 25_000,
     },
     idle: { connections: 10_000, concurrency: 100, settleMs: 1_000 },
-    layer: { channels: 10, batch: 20, groupSize: 100, groupBatch: 10, maxMs: 4_000, maxMessages: 200_000 },
+    // A Redis layer's process-local channels share one Redis key and so one capacity (100): keep
+    // channels × batch well under it.
+    layer: { channels: 10, batch: 5, groupSize: 100, groupBatch: 10, maxMs: 4_000, maxMessages: 200_000 },
     scaleout: { members: 1_000 },
     childTimeoutMs: 300_000,
   };

@@ -59,6 +59,8 @@ async function main(): Promise<number> {
   const profileDir = join(BENCH_DIR, "profiles");
   const nodeFlags = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 
+  // Described before pinning: `nproc` counts only the CPUs a process may use.
+  const machine = describeMachine();
   // This process and what it starts (Redis) go to the load generator's CPU; servers get CPU 0.
   if (availableParallelism() > LOAD_CPU) execFileSync("taskset", ["-p", "-c", String(LOAD_CPU), String(process.pid)], { stdio: "ignore" });
   const redis = await startRedisServer();
@@ -94,7 +96,6 @@ async function main(): Promise<number> {
   const docsDir = writesDocs ? join(BENCH_DIR, "..", "docs") : resultsDir;
   const imageDir = join(docsDir, "images");
   mkdirSync(imageDir, { recursive: true });
-  const machine = describeMachine();
   writeFileSync(join(resultsDir, "results.json"), `${JSON.stringify({ machine, config, scenarios, totalMs }, null, 2)}\n`);
 
   const charts = new Map<string, Chart[]>();

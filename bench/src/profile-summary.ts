@@ -37,3 +37,23 @@ const show = (title: string, map: Map<string, number>) => {
 };
 show("self time by function", byFunction);
 show("self time by file", byFile);
+
+// `--callers=name`: who calls a function (two frames up), e.g. which writes a native write serves.
+const callersOf = process.argv.find((arg) => arg.startsWith("--callers="))?.slice(10);
+if (callersOf) {
+  const parent = new Map<number, ProfileNode>();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const chains = new Map<string, number>();
+  for (const node of profile.nodes) {
+    if (node.callFrame.functionName !== callersOf || !node.hitCount) continue;
+    const frames: string[] = [];
+    for (let p = parent.get(node.id); p && frames.length < 9; p = parent.get(p.id)) {
+      frames.push(`${p.callFrame.functionName || "(anonymous)"}@${p.callFrame.url.split("/").slice(-2).join("/")}`);
+    }
+    const key = frames.join(" < ");
+    chains.set(key, (chains.get(key) ?? 0) + node.hitCount);
+  }
+  void byId;
+  show(`callers of ${callersOf}`, chains);
+}

@@ -49,13 +49,19 @@ class Phase {
   }
 }
 
-/** Waits until every delivery of `phase` arrived, nothing arrived for `quietMs`, or `capMs` passed. */
+/** When any chat frame last arrived, of any phase: a server still draining an earlier backlog is not quiet. */
+let lastFrameAt = 0;
+
+/**
+ * Waits until every delivery of `phase` arrived, no frame at all arrived for `quietMs`, or
+ * `capMs` passed. Waiting for silence rather than for this phase's frames means a slow server
+ * finishes the backlog of one phase before the next one starts.
+ */
 async function settle(phase: Phase, job: FanoutJob): Promise<void> {
   const cap = performance.now() + job.capMs;
   const expected = phase.messages * phase.members;
   while (phase.delivered < expected && performance.now() < cap) {
-    const last = Math.max(phase.lastDelivery, phase.firstSend);
-    if (performance.now() - last > job.quietMs) break;
+    if (performance.now() - Math.max(lastFrameAt, phase.firstSend) > job.quietMs) break;
     await sleep(20);
   }
 }
@@ -69,7 +75,10 @@ export async function runFanout(job: FanoutJob): Promise<FanoutResult> {
   const sender = clients[0]!;
   for (const client of clients) {
     const isSender = client === sender;
-    client.onMessage = (text) => phase?.deliver(Number.parseInt(text, 10), performance.now(), isSender);
+    client.onMessage = (text) => {
+      lastFrameAt = performance.now();
+      phase?.deliver(Number.parseInt(text, 10), lastFrameAt, isSender);
+    };
   }
   let seq = 0;
   const send = (current: Phase) => {

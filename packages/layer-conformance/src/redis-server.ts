@@ -41,6 +41,19 @@ export interface StartRedisServerOptions {
 
 const BINARY = "redis-server";
 
+// Servers still running when the test process exits (a crash, a killed worker) go down with it.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const server of running) if (server.pid !== undefined) process.kill(server.pid, "SIGKILL");
+  });
+}
+
 /** `true` when `redis-server` can be run here. */
 export function hasRedisServer(): boolean {
   try {
@@ -157,19 +170,25 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     child = spawn(BINARY, [...config, ...args, ...(options.args ?? [])], {
       stdio: ["ignore", "pipe", "pipe"],
     });
+    track(child);
     child.stdout?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });
-    await waitUntilReady(
-      port,
-      child,
-      timeoutMs,
-      options.readyLine ?? /Ready to accept connections/,
-      () => log,
-    );
+    try {
+      await waitUntilReady(
+        port,
+        child,
+        timeoutMs,
+        options.readyLine ?? /Ready to accept connections/,
+        () => log,
+      );
+    } catch (error) {
+      await stopChild(); // never leave a half-started server behind
+      throw error;
+    }
   };
 
   const stopChild = async () => {

@@ -16,9 +16,9 @@ export interface RabbitMQChannelLayerOptions extends BaseChannelLayerOptions {
    */
   prefix?: string;
   /**
-   * How long `send`, `groupSend` and `groupAdd` wait for a connection to the broker and for its
-   * confirmation before they reject with `RabbitMQUnavailableError`. Bounds every call during an
-   * outage.
+   * How long `send`, `groupSend`, `groupAdd` and `flush` wait for a connection to the broker and
+   * for its confirmation before they reject with `RabbitMQUnavailableError`. Bounds every call
+   * during an outage.
    * @default 5_000
    */
   sendTimeoutMs?: number;

@@ -223,6 +223,7 @@ export class PlainChannels {
     for (const held of reader.held.splice(0)) settle(session, held.delivery, "requeue");
     reader.consumerTag = undefined;
     reader.session = undefined;
+    if (this.readers.get(reader.channel) === reader) this.readers.delete(reader.channel); // nothing left to keep
   }
 
   private ack(reader: Reader, delivery: ConsumeMessage): void {

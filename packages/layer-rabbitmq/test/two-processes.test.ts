@@ -129,6 +129,19 @@ describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
     expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, n) => n));
   });
 
+  it("hands messages a reader prefetched back to the queue once it stops reading", async () => {
+    fresh();
+    const [a, b, sender] = [await process(), await process(), await process()];
+    await sender.send("jobs", { type: "job", n: 0 });
+    expect(await a.receive("jobs")).toEqual({ type: "job", n: 0 });
+    // a's consumer is still running and takes these ahead of any receive (prefetch)...
+    for (let n = 1; n <= 3; n++) await sender.send("jobs", { type: "job", n });
+    // ...and gives them back after a second without receivers, so b gets every one, in order.
+    const got: unknown[] = [];
+    for (let i = 0; i < 3; i++) got.push((await receiveWithin(b, "jobs", 10_000))?.n);
+    expect(got).toEqual([1, 2, 3]);
+  });
+
   it("throws ChannelFull when the other process's queue is full", async () => {
     fresh();
     const a = await process();

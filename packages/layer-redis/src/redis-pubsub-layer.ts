@@ -7,7 +7,7 @@ import {
   ImproperlyConfigured,
   type LayerMessage,
 } from "@channels-ts/core";
-import { UndecodableMessageError } from "./errors";
+import { RedisUnavailableError, UndecodableMessageError } from "./errors";
 import { type RedisHost, requireHosts } from "./hosts";
 import { Mailboxes } from "./mailboxes";
 import { ShardConnection } from "./shard-connection";
@@ -175,7 +175,15 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
       this.listen(shard);
       done = (async () => {
         await shard.waitReady(shard.blocking, Date.now() + this.sendTimeoutMs, "subscribe");
-        await shard.blocking.subscribe(name);
+        await shard.blocking.subscribe(name).catch((error: unknown) => {
+          if (error instanceof Error && error.name === "ReplyError") throw error;
+          throw new RedisUnavailableError(
+            `subscribe to "${name}" on Redis ${shard.name} failed: ${String(error)}`,
+            {
+              cause: error,
+            },
+          );
+        });
       })();
       this.subscribed.set(name, done);
       done.catch(() => this.subscribed.delete(name));

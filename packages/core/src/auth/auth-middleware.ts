@@ -1,7 +1,8 @@
 import { ImproperlyConfigured } from "../exceptions";
 import { isConnectionScope } from "../middleware/connection-scope";
 import { CookieMiddleware } from "../middleware/cookie-middleware";
-import { keepPathRouting, requireApplication } from "../middleware/path-routing";
+import { keepPathRouting } from "../middleware/path-routing";
+import { requireApplication } from "../middleware/require-application";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { SessionMiddleware } from "../sessions/session-middleware";
 import type { SessionMiddlewareOptions } from "../sessions/session-options";

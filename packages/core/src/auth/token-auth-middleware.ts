@@ -1,6 +1,7 @@
 import { ImproperlyConfigured } from "../exceptions";
 import { type ConnectionScope, isConnectionScope } from "../middleware/connection-scope";
-import { keepPathRouting, requireApplication } from "../middleware/path-routing";
+import { keepPathRouting } from "../middleware/path-routing";
+import { requireApplication } from "../middleware/require-application";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { denyConnection } from "../security/denial";
 import { AnonymousUser, isAuthenticated } from "./anonymous-user";

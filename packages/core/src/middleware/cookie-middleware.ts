@@ -6,7 +6,8 @@ import {
   renderSetCookie,
   type SetCookieOptions,
 } from "./cookie-header";
-import { keepPathRouting, requireApplication } from "./path-routing";
+import { keepPathRouting } from "./path-routing";
+import { requireApplication } from "./require-application";
 
 /** What `CookieMiddleware` adds to HTTP and WebSocket scopes. */
 export interface CookieScope {

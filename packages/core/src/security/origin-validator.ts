@@ -1,5 +1,6 @@
 import { ImproperlyConfigured } from "../exceptions";
-import { keepPathRouting, requireApplication } from "../middleware/path-routing";
+import { keepPathRouting } from "../middleware/path-routing";
+import { requireApplication } from "../middleware/require-application";
 import type { Application, Headers, Receive, Scope, Send } from "../protocol/types";
 import { type DenialResponse, denyConnection } from "./denial";
 import { type OriginPattern, originMatches, parseOrigin, parseOriginPattern } from "./origin-pattern";

@@ -26,9 +26,15 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
  * `routeHttp: true`, in which case the application sees them first and hands back those it
  * raises `RouteNotFound` on (before reading the body or starting a response).
  */
-export function attach(httpServer: Server | HttpsServer, app: Application, options: AttachOptions = {}): AttachedServer {
+export function attach(
+  httpServer: Server | HttpsServer,
+  app: Application,
+  options: AttachOptions = {},
+): AttachedServer {
   if (httpServer === null || typeof httpServer !== "object" || typeof httpServer.on !== "function") {
-    throw new TypeError("attach(httpServer, app, options) needs a node:http or node:https Server as first argument.");
+    throw new TypeError(
+      "attach(httpServer, app, options) needs a node:http or node:https Server as first argument.",
+    );
   }
   const protocol = new ProtocolServer(app, options);
   const ready = protocol.start();

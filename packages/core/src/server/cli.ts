@@ -16,23 +16,107 @@ interface OptionSpec {
 
 const SERVE_OPTIONS: OptionSpec[] = [
   { flag: "host", kind: "string", key: "host", default: DEFAULTS.host, help: "interface to listen on" },
-  { flag: "port", kind: "number", key: "port", default: String(DEFAULTS.port), help: "TCP port (0 picks a free one)" },
-  { flag: "root-path", kind: "string", key: "rootPath", default: '""', help: "ASGI root_path, the mount point behind a proxy" },
-  { flag: "proxy-headers", kind: "boolean", key: "proxyHeaders", default: "off", help: "trust X-Forwarded-For/-Port/-Proto" },
-  { flag: "handshake-timeout-ms", kind: "number", key: "handshakeTimeoutMs", default: "5000", help: "accept or close a WebSocket within this, else 403" },
-  { flag: "ping-interval-ms", kind: "number", key: "pingIntervalMs", default: "20000", help: "ping WebSockets idle this long (0: never)" },
-  { flag: "ping-timeout-ms", kind: "number", key: "pingTimeoutMs", default: "30000", help: "drop a WebSocket whose pong is this late" },
-  { flag: "max-message-bytes", kind: "number", key: "maxMessageBytes", default: "1048576", help: "larger incoming messages close with 1009" },
-  { flag: "max-buffered-bytes", kind: "number", key: "maxBufferedBytes", default: "4194304", help: "outbound bytes queued per client before closing it with 1013" },
-  { flag: "application-close-timeout-ms", kind: "number", key: "applicationCloseTimeoutMs", default: "10000", help: "cancel an instance still running this long after disconnect" },
-  { flag: "http-timeout-ms", kind: "number", key: "httpTimeoutMs", default: "none", help: "answer 503 when no response started within this" },
-  { flag: "per-message-deflate", kind: "boolean", key: "perMessageDeflate", default: "off", help: "enable WebSocket compression" },
-  { flag: "no-access-log", kind: "boolean", key: "noAccessLog", default: "off", help: "do not log one line per request/connection" },
+  {
+    flag: "port",
+    kind: "number",
+    key: "port",
+    default: String(DEFAULTS.port),
+    help: "TCP port (0 picks a free one)",
+  },
+  {
+    flag: "root-path",
+    kind: "string",
+    key: "rootPath",
+    default: '""',
+    help: "ASGI root_path, the mount point behind a proxy",
+  },
+  {
+    flag: "proxy-headers",
+    kind: "boolean",
+    key: "proxyHeaders",
+    default: "off",
+    help: "trust X-Forwarded-For/-Port/-Proto",
+  },
+  {
+    flag: "handshake-timeout-ms",
+    kind: "number",
+    key: "handshakeTimeoutMs",
+    default: "5000",
+    help: "accept or close a WebSocket within this, else 403",
+  },
+  {
+    flag: "ping-interval-ms",
+    kind: "number",
+    key: "pingIntervalMs",
+    default: "20000",
+    help: "ping WebSockets idle this long (0: never)",
+  },
+  {
+    flag: "ping-timeout-ms",
+    kind: "number",
+    key: "pingTimeoutMs",
+    default: "30000",
+    help: "drop a WebSocket whose pong is this late",
+  },
+  {
+    flag: "max-message-bytes",
+    kind: "number",
+    key: "maxMessageBytes",
+    default: "1048576",
+    help: "larger incoming messages close with 1009",
+  },
+  {
+    flag: "max-buffered-bytes",
+    kind: "number",
+    key: "maxBufferedBytes",
+    default: "4194304",
+    help: "outbound bytes queued per client before closing it with 1013",
+  },
+  {
+    flag: "application-close-timeout-ms",
+    kind: "number",
+    key: "applicationCloseTimeoutMs",
+    default: "10000",
+    help: "cancel an instance still running this long after disconnect",
+  },
+  {
+    flag: "http-timeout-ms",
+    kind: "number",
+    key: "httpTimeoutMs",
+    default: "none",
+    help: "answer 503 when no response started within this",
+  },
+  {
+    flag: "per-message-deflate",
+    kind: "boolean",
+    key: "perMessageDeflate",
+    default: "off",
+    help: "enable WebSocket compression",
+  },
+  {
+    flag: "no-access-log",
+    kind: "boolean",
+    key: "noAccessLog",
+    default: "off",
+    help: "do not log one line per request/connection",
+  },
 ];
 
 const WORKER_OPTIONS: OptionSpec[] = [
-  { flag: "layer", kind: "string", key: "layer", default: DEFAULT_CHANNEL_LAYER, help: "alias of the channel layer to listen on" },
-  { flag: "application-close-timeout-ms", kind: "number", key: "applicationCloseTimeoutMs", default: "10000", help: "on shutdown, cancel instances still running after this" },
+  {
+    flag: "layer",
+    kind: "string",
+    key: "layer",
+    default: DEFAULT_CHANNEL_LAYER,
+    help: "alias of the channel layer to listen on",
+  },
+  {
+    flag: "application-close-timeout-ms",
+    kind: "number",
+    key: "applicationCloseTimeoutMs",
+    default: "10000",
+    help: "on shutdown, cancel instances still running after this",
+  },
 ];
 
 function optionLines(specs: OptionSpec[]): string {
@@ -64,7 +148,9 @@ ${optionLines(WORKER_OPTIONS)}
 class UsageError extends Error {}
 
 function parse(specs: OptionSpec[], args: string[]) {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
   for (const spec of specs) options[spec.flag] = { type: spec.kind === "boolean" ? "boolean" : "string" };
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -78,7 +164,8 @@ function parse(specs: OptionSpec[], args: string[]) {
     if (raw === undefined) continue;
     if (spec.kind === "number") {
       const n = Number(raw);
-      if (raw === "" || !Number.isFinite(n)) throw new UsageError(`--${spec.flag} takes a number; got "${String(raw)}".`);
+      if (raw === "" || !Number.isFinite(n))
+        throw new UsageError(`--${spec.flag} takes a number; got "${String(raw)}".`);
       values[spec.key] = n;
     } else values[spec.key] = raw as string | boolean;
   }
@@ -148,7 +235,8 @@ async function runWorker(args: string[], out: (line: string) => void): Promise<n
     out(USAGE);
     return 0;
   }
-  if (positionals.length < 2) throw new UsageError("worker takes <module>[:export] and at least one channel name.");
+  if (positionals.length < 2)
+    throw new UsageError("worker takes <module>[:export] and at least one channel name.");
   const [target, ...channels] = positionals as [string, ...string[]];
   const app = await loadApplication(target);
   const alias = (values.layer as string | undefined) ?? DEFAULT_CHANNEL_LAYER;

@@ -144,7 +144,9 @@ export class HttpInstance extends ApplicationInstance {
       const flat: string[] = [];
       this.hasLength = checkHeaders(event.headers, "http.response.start", flat);
       if (event.trailers === true) {
-        throw new TypeError("This server does not support HTTP trailers: send http.response.start without trailers: true.");
+        throw new TypeError(
+          "This server does not support HTTP trailers: send http.response.start without trailers: true.",
+        );
       }
       this.responseHeaders = flat;
       this.state = STARTED;
@@ -212,7 +214,9 @@ export class HttpInstance extends ApplicationInstance {
   protected onApplicationReturn(): void {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === HEADERS_SENT) {
-      this.server.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
+      this.server.logger.error(
+        `Application returned with the response body still open (${this.scope.path}).`,
+      );
       abortResponse(this.res);
       return;
     }
@@ -227,7 +231,10 @@ export class HttpInstance extends ApplicationInstance {
       this.fallthrough(this.req, this.res);
       return;
     }
-    this.server.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
+    this.server.logger.error(
+      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
+      error,
+    );
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT) {
       abortResponse(this.res);
@@ -262,4 +269,3 @@ export function handleHttpRequest(
   server.track(instance);
   instance.start(server.app);
 }
-

@@ -54,9 +54,18 @@ export class Lifespan extends ApplicationInstance {
     this.deliver({ type: "lifespan.shutdown" });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<Error>((resolve) => {
-      timer = setTimeout(() => resolve(new Error(`no lifespan.shutdown.complete within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => resolve(new Error(`no lifespan.shutdown.complete within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
-    const error = await Promise.race([done.then(() => null, (e: Error) => e), timedOut]);
+    const error = await Promise.race([
+      done.then(
+        () => null,
+        (e: Error) => e,
+      ),
+      timedOut,
+    ]);
     clearTimeout(timer);
     if (error !== null) {
       this.logger.error(`Lifespan shutdown failed: ${error.message}`);
@@ -95,7 +104,8 @@ export class Lifespan extends ApplicationInstance {
       case "lifespan.startup.failed":
       case "lifespan.shutdown.failed": {
         if (expected === null || event.type !== `lifespan.${expected}.failed`) break;
-        const message = typeof event.message === "string" && event.message !== "" ? event.message : "no message";
+        const message =
+          typeof event.message === "string" && event.message !== "" ? event.message : "no message";
         this.settlePhase?.(
           expected === "startup"
             ? new LifespanStartupFailed(`Application startup failed: ${message}`)
@@ -122,7 +132,10 @@ export class Lifespan extends ApplicationInstance {
       // The application does not speak lifespan: serve without it.
       this.supported = false;
       if (error !== null && !(error instanceof RouteNotFound)) {
-        this.logger.warn("The application raised on the lifespan scope; serving without lifespan events:", error);
+        this.logger.warn(
+          "The application raised on the lifespan scope; serving without lifespan events:",
+          error,
+        );
       }
       this.settlePhase?.(null);
     } else if (this.phase === "shutdown") {

@@ -6,9 +6,15 @@ const fixtures = resolve(__dirname, "../../test/fixtures");
 
 describe("parseTarget", () => {
   it("splits module and export", () => {
-    expect(parseTarget("./dist/asgi.js:application")).toEqual({ modulePath: "./dist/asgi.js", exportName: "application" });
+    expect(parseTarget("./dist/asgi.js:application")).toEqual({
+      modulePath: "./dist/asgi.js",
+      exportName: "application",
+    });
     expect(parseTarget("./dist/asgi.js")).toEqual({ modulePath: "./dist/asgi.js", exportName: undefined });
-    expect(parseTarget("C:\\app\\asgi.js")).toEqual({ modulePath: "C:\\app\\asgi.js", exportName: undefined });
+    expect(parseTarget("C:\\app\\asgi.js")).toEqual({
+      modulePath: "C:\\app\\asgi.js",
+      exportName: undefined,
+    });
   });
 });
 
@@ -22,6 +28,8 @@ describe("loadApplication", () => {
 
   it("says what is missing", async () => {
     await expect(loadApplication("esm-app.mjs:nope", fixtures)).rejects.toThrow(/no function export "nope"/);
-    await expect(loadApplication("missing.mjs", fixtures)).rejects.toThrow(/Cannot find the application module/);
+    await expect(loadApplication("missing.mjs", fixtures)).rejects.toThrow(
+      /Cannot find the application module/,
+    );
   });
 });

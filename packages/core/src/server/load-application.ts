@@ -41,7 +41,9 @@ export async function loadApplication(target: string, cwd = process.cwd()): Prom
   const names = exportName === undefined ? ["application", "default"] : [exportName];
   for (const name of names) {
     const app =
-      name === "default" ? asApplication(mod.default) : (asApplication(mod[name]) ?? asApplication(defaults[name]));
+      name === "default"
+        ? asApplication(mod.default)
+        : (asApplication(mod[name]) ?? asApplication(defaults[name]));
     if (app !== undefined) return app;
   }
   const available = Object.keys(mod).join(", ") || "none";

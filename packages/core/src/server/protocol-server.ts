@@ -133,10 +133,12 @@ export class ProtocolServer {
       }
     }
     const { pingIntervalMs, pingTimeoutMs, httpTimeoutMs } = this.options;
-    if (pingIntervalMs > 0) for (const socket of this.sockets) socket.keepalive(now, pingIntervalMs, pingTimeoutMs);
+    if (pingIntervalMs > 0)
+      for (const socket of this.sockets) socket.keepalive(now, pingIntervalMs, pingTimeoutMs);
     if (httpTimeoutMs !== undefined) {
       for (const instance of this.instances) {
-        if (instance instanceof HttpInstance && instance.timeoutAt !== 0 && now >= instance.timeoutAt) instance.timeOut();
+        if (instance instanceof HttpInstance && instance.timeoutAt !== 0 && now >= instance.timeoutAt)
+          instance.timeOut();
       }
     }
     for (const instance of this.ending) {
@@ -171,7 +173,9 @@ export class ProtocolServer {
     const timeoutMs = this.options.applicationCloseTimeoutMs;
     if (!(await this.waitIdle(timeoutMs))) {
       const left = [...this.instances];
-      this.logger.warn(`${left.length} application instance(s) still running ${timeoutMs} ms into shutdown; cancelling them.`);
+      this.logger.warn(
+        `${left.length} application instance(s) still running ${timeoutMs} ms into shutdown; cancelling them.`,
+      );
       for (const instance of left) {
         instance.cancel();
         (instance as Partial<WebSocketInstance>).terminate?.();

@@ -7,13 +7,21 @@ function fakeRequest(url: string, rawHeaders: string[], encrypted = false): Inco
   return {
     url,
     rawHeaders,
-    socket: { remoteAddress: "127.0.0.1", remotePort: 5000, localAddress: "127.0.0.1", localPort: 8000, encrypted },
+    socket: {
+      remoteAddress: "127.0.0.1",
+      remotePort: 5000,
+      localAddress: "127.0.0.1",
+      localPort: 8000,
+      encrypted,
+    },
   } as unknown as IncomingMessage;
 }
 
 describe("scopeHeaders", () => {
   it("lower-cases names, keeps order and duplicates, drops names with _", () => {
-    expect(scopeHeaders(["Host", "x", "X_Under", "1", "Cookie", "a=1", "cookie", "b=2", "X-Ok", "2"])).toEqual([
+    expect(
+      scopeHeaders(["Host", "x", "X_Under", "1", "Cookie", "a=1", "cookie", "b=2", "X-Ok", "2"]),
+    ).toEqual([
       ["host", "x"],
       ["cookie", "a=1"],
       ["cookie", "b=2"],
@@ -56,7 +64,10 @@ describe("requestParts", () => {
   });
 
   it("takes the path of an absolute-form target", () => {
-    expect(requestParts(fakeRequest("http://example.com/p?q", []), plain)).toMatchObject({ path: "/p", query_string: "q" });
+    expect(requestParts(fakeRequest("http://example.com/p?q", []), plain)).toMatchObject({
+      path: "/p",
+      query_string: "q",
+    });
   });
 
   it("reports https for TLS sockets", () => {
@@ -64,10 +75,26 @@ describe("requestParts", () => {
   });
 
   it("uses X-Forwarded-* only with proxyHeaders", () => {
-    const headers = ["X-Forwarded-For", "10.1.2.3, 10.9.9.9", "X-Forwarded-Port", "443", "X-Forwarded-Proto", "https"];
-    expect(requestParts(fakeRequest("/", headers), proxied)).toMatchObject({ client: ["10.1.2.3", 443], scheme: "https" });
-    expect(requestParts(fakeRequest("/", headers), plain)).toMatchObject({ client: ["127.0.0.1", 5000], scheme: "http" });
-    expect(requestParts(fakeRequest("/", ["X-Forwarded-For", "10.1.2.3"]), proxied).client).toEqual(["10.1.2.3", 0]);
+    const headers = [
+      "X-Forwarded-For",
+      "10.1.2.3, 10.9.9.9",
+      "X-Forwarded-Port",
+      "443",
+      "X-Forwarded-Proto",
+      "https",
+    ];
+    expect(requestParts(fakeRequest("/", headers), proxied)).toMatchObject({
+      client: ["10.1.2.3", 443],
+      scheme: "https",
+    });
+    expect(requestParts(fakeRequest("/", headers), plain)).toMatchObject({
+      client: ["127.0.0.1", 5000],
+      scheme: "http",
+    });
+    expect(requestParts(fakeRequest("/", ["X-Forwarded-For", "10.1.2.3"]), proxied).client).toEqual([
+      "10.1.2.3",
+      0,
+    ]);
   });
 
   it("throws BadRequest on malformed escapes", () => {

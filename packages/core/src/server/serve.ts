@@ -34,10 +34,14 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
   const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? DEFAULTS.port;
   if (typeof host !== "string" || host === "") {
-    throw new TypeError(`serve() option host must be a host name or address such as "127.0.0.1"; got ${String(host)}.`);
+    throw new TypeError(
+      `serve() option host must be a host name or address such as "127.0.0.1"; got ${String(host)}.`,
+    );
   }
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`serve() option port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`);
+    throw new TypeError(
+      `serve() option port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`,
+    );
   }
   const protocol = new ProtocolServer(app, options);
   await protocol.start();
@@ -46,7 +50,8 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
   httpServer.on("upgrade", protocol.handleUpgrade);
   // A client that misbehaves at the HTTP level (bad request line, reset) must not take us down.
   httpServer.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     else socket.destroy();
   });
   try {

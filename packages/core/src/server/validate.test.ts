@@ -10,7 +10,16 @@ describe("event validation", () => {
 
   it("checkHeaders flattens pairs and reports framing headers", () => {
     const flat: string[] = [];
-    expect(checkHeaders([["Content-Length", "3"], ["x", "y"]], "e", flat)).toBe(true);
+    expect(
+      checkHeaders(
+        [
+          ["Content-Length", "3"],
+          ["x", "y"],
+        ],
+        "e",
+        flat,
+      ),
+    ).toBe(true);
     expect(flat).toEqual(["Content-Length", "3", "x", "y"]);
     expect(checkHeaders([["transfer-encoding", "chunked"]], "e", [])).toBe(true);
     expect(checkHeaders([["x", "y"]], "e", [])).toBe(false);
@@ -29,7 +38,8 @@ describe("event validation", () => {
     expect(checkCloseCode(undefined)).toBe(1000);
     expect(checkCloseCode(4000)).toBe(4000);
     expect(checkCloseCode(1011)).toBe(1011);
-    for (const code of [999, 1004, 1005, 1006, 1015, 2999, 5000, 1000.5]) expect(() => checkCloseCode(code)).toThrow(TypeError);
+    for (const code of [999, 1004, 1005, 1006, 1015, 2999, 5000, 1000.5])
+      expect(() => checkCloseCode(code)).toThrow(TypeError);
   });
 
   it("checkCloseReason limits the reason to 123 bytes", () => {

@@ -144,13 +144,17 @@ export class WebSocketInstance extends ApplicationInstance {
       const { text, bytes } = event;
       if (typeof text === "string") {
         if (bytes !== undefined && bytes !== null) {
-          throw new TypeError("websocket.send has both text and bytes: send exactly one of them (the other null or absent).");
+          throw new TypeError(
+            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
+          );
         }
         if (ws.readyState !== 1) return undefined;
         ws.send(text);
       } else if (bytes instanceof Uint8Array) {
         if (text !== undefined && text !== null) {
-          throw new TypeError("websocket.send has both text and bytes: send exactly one of them (the other null or absent).");
+          throw new TypeError(
+            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
+          );
         }
         if (ws.readyState !== 1) return undefined;
         ws.send(bytes);
@@ -205,7 +209,9 @@ export class WebSocketInstance extends ApplicationInstance {
     for (let i = 0; i < flat.length; i += 2) {
       const name = flat[i] as string;
       if (name.toLowerCase() === "sec-websocket-protocol") {
-        throw new TypeError("websocket.accept headers must not set sec-websocket-protocol: pass subprotocol instead.");
+        throw new TypeError(
+          "websocket.accept headers must not set sec-websocket-protocol: pass subprotocol instead.",
+        );
       }
       if (/[\r\n]/.test(name) || /[\r\n]/.test(flat[i + 1] as string)) {
         throw new TypeError("websocket.accept headers must not contain CR or LF.");
@@ -251,7 +257,9 @@ export class WebSocketInstance extends ApplicationInstance {
       const ws = this.ws as WebSocket;
       if (ws.readyState === 1) ws.close(code, reason);
     } else if (this.state === DENYING) {
-      throw new Error("websocket.close during a denial response: finish it with websocket.http.response.body instead.");
+      throw new Error(
+        "websocket.close during a denial response: finish it with websocket.http.response.body instead.",
+      );
     }
     return undefined;
   }
@@ -306,7 +314,9 @@ export class WebSocketInstance extends ApplicationInstance {
     } else if (body.length > 0) socket.write(body);
     if (!more) {
       this.endHandshake();
-      this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`);
+      this.server.logger.info(
+        `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
+      );
       socket.end();
       this.disconnected(1006, "");
     }
@@ -317,7 +327,9 @@ export class WebSocketInstance extends ApplicationInstance {
   received(data: Buffer, isBinary: boolean): void {
     this.active = true;
     this.deliver(
-      isBinary ? { type: "websocket.receive", bytes: data } : { type: "websocket.receive", text: data.toString() },
+      isBinary
+        ? { type: "websocket.receive", bytes: data }
+        : { type: "websocket.receive", text: data.toString() },
     );
   }
 
@@ -374,10 +386,14 @@ export class WebSocketInstance extends ApplicationInstance {
 
   protected onApplicationReturn(): void {
     if (this.state === HANDSHAKE) {
-      this.server.logger.error(`Application returned without accepting or closing the WebSocket (${this.scope.path}).`);
+      this.server.logger.error(
+        `Application returned without accepting or closing the WebSocket (${this.scope.path}).`,
+      );
       this.reject(500, "Internal Server Error", "application returned");
     } else if (this.state === DENYING) {
-      this.server.logger.error(`Application returned in the middle of a denial response (${this.scope.path}).`);
+      this.server.logger.error(
+        `Application returned in the middle of a denial response (${this.scope.path}).`,
+      );
       this.reject(500, "", "application returned");
     } else if (this.ws !== null && this.ws.readyState === 1) {
       this.ws.close(1000);
@@ -408,7 +424,12 @@ function onError(): void {
 }
 
 /** Entry point for an HTTP upgrade request. */
-export function handleWebSocketUpgrade(server: ProtocolServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function handleWebSocketUpgrade(
+  server: ProtocolServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
   if (server.closing) {
     writeRawResponse(socket, 503, "Server is shutting down.");
     return;
@@ -425,7 +446,12 @@ export function handleWebSocketUpgrade(server: ProtocolServer, req: IncomingMess
   }
   const version = req.headers["sec-websocket-version"];
   if (version !== "13" && version !== "8") {
-    writeRawResponse(socket, 400, "Missing or invalid Sec-WebSocket-Version header", "sec-websocket-version: 13, 8\r\n");
+    writeRawResponse(
+      socket,
+      400,
+      "Missing or invalid Sec-WebSocket-Version header",
+      "sec-websocket-version: 13, 8\r\n",
+    );
     return;
   }
   let parts: ReturnType<typeof requestParts>;

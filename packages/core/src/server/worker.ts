@@ -65,9 +65,15 @@ export class Worker {
       );
     }
     if (typeof app !== "function") {
-      throw new TypeError("Worker needs an application: an async function (scope, receive, send), e.g. ChannelNameRouter({...}).");
+      throw new TypeError(
+        "Worker needs an application: an async function (scope, receive, send), e.g. ChannelNameRouter({...}).",
+      );
     }
-    if (!Array.isArray(channels) || channels.length === 0 || channels.some((c) => typeof c !== "string" || c === "")) {
+    if (
+      !Array.isArray(channels) ||
+      channels.length === 0 ||
+      channels.some((c) => typeof c !== "string" || c === "")
+    ) {
       throw new TypeError('Worker needs a non-empty array of channel names, e.g. ["thumbnails-generate"].');
     }
     this.layer = layer;

@@ -1,7 +1,8 @@
 import { ImproperlyConfigured } from "../exceptions";
 import { isConnectionScope } from "../middleware/connection-scope";
 import { CookieMiddleware, deleteCookie, setCookie } from "../middleware/cookie-middleware";
-import { keepPathRouting, requireApplication } from "../middleware/path-routing";
+import { keepPathRouting } from "../middleware/path-routing";
+import { requireApplication } from "../middleware/require-application";
 import type { Application, HttpResponseStartEvent, Receive, Scope, Send, SendEvent } from "../protocol/types";
 import { Session } from "./session";
 import {

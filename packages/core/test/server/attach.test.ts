@@ -39,7 +39,10 @@ function eventsApp(): Application {
     if (scope.type === "http" && scope.path === "/events/") {
       const event = (await receive()) as HttpRequestEvent;
       await send({ type: "http.response.start", status: 200, headers: [["content-type", "text/plain"]] });
-      await send({ type: "http.response.body", body: new TextEncoder().encode(`app got ${event.body?.length ?? 0}`) });
+      await send({
+        type: "http.response.body",
+        body: new TextEncoder().encode(`app got ${event.body?.length ?? 0}`),
+      });
       return;
     }
     throw new RouteNotFound(`No route for ${scope.type} ${"path" in scope ? scope.path : ""}`);
@@ -93,10 +96,14 @@ describe("attach()", () => {
   it("close() does not wait for a lifespan startup that never completes", async () => {
     const { server } = await expressServer();
     const logger = new RecordingLogger();
-    const attached = attach(server, async (_scope, receive) => {
-      await receive();
-      await receive(); // never answers lifespan.startup
-    }, { logger });
+    const attached = attach(
+      server,
+      async (_scope, receive) => {
+        await receive();
+        await receive(); // never answers lifespan.startup
+      },
+      { logger },
+    );
     await attached.close();
     await expect(attached.ready).rejects.toThrow(/closed before lifespan startup completed/);
   });

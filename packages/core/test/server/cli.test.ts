@@ -37,7 +37,10 @@ interface Running {
 }
 
 async function startCli(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: fixtures, env: { ...process.env, NODE_ENV: "test" } });
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: fixtures,
+    env: { ...process.env, NODE_ENV: "test" },
+  });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await within(
@@ -60,7 +63,11 @@ async function startCli(args: string[]): Promise<Running> {
 
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(process.execPath, [bin, ...args], { cwd: fixtures, encoding: "utf8", stdio: "pipe" });
+    const stdout = execFileSync(process.execPath, [bin, ...args], {
+      cwd: fixtures,
+      encoding: "utf8",
+      stdio: "pipe",
+    });
     return { status: 0, stdout, stderr: "" };
   } catch (error) {
     const e = error as { status: number | null; stdout: string; stderr: string };

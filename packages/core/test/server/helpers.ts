@@ -61,13 +61,22 @@ export async function start(
   { lifespan = false } = {},
 ): Promise<RunningServer & { wsUrl: string; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
-  const server = await serve(lifespan ? app : withoutLifespan(app), { host: "127.0.0.1", port: 0, logger, ...options });
+  const server = await serve(lifespan ? app : withoutLifespan(app), {
+    host: "127.0.0.1",
+    port: 0,
+    logger,
+    ...options,
+  });
   running.push(server);
   return { ...server, wsUrl: `ws://127.0.0.1:${server.port}`, logger };
 }
 
 /** A promise with its resolve function outside. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (e: unknown) => void } {
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (e: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -180,13 +189,19 @@ export class TestClient {
 }
 
 /** Opens a WebSocket; resolves once open. */
-export function connect(url: string, protocols?: string | string[], options?: ClientOptions): Promise<TestClient> {
+export function connect(
+  url: string,
+  protocols?: string | string[],
+  options?: ClientOptions,
+): Promise<TestClient> {
   const ws = new WebSocket(url, protocols, options);
   const client = new TestClient(ws);
   return within(
     new Promise<TestClient>((resolve, reject) => {
       ws.once("open", () => resolve(client));
-      ws.once("unexpected-response", (_req, res) => reject(new Error(`handshake answered ${res.statusCode}`)));
+      ws.once("unexpected-response", (_req, res) =>
+        reject(new Error(`handshake answered ${res.statusCode}`)),
+      );
       ws.once("error", reject);
     }),
     5_000,
@@ -201,7 +216,11 @@ export interface RejectedHandshake {
 }
 
 /** Opens a WebSocket that the server must refuse; resolves with the HTTP response. */
-export function connectRejected(url: string, protocols?: string[], options?: ClientOptions): Promise<RejectedHandshake> {
+export function connectRejected(
+  url: string,
+  protocols?: string[],
+  options?: ClientOptions,
+): Promise<RejectedHandshake> {
   const ws = new WebSocket(url, protocols, options);
   ws.on("error", () => {});
   return within(
@@ -211,7 +230,11 @@ export function connectRejected(url: string, protocols?: string[], options?: Cli
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
         );
       });
     }),
@@ -230,7 +253,9 @@ export function rawRequest(
       const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on("error", reject);
       });
       req.on("error", reject);
@@ -250,7 +275,11 @@ export function echoApp(recorder = new Recorder()): Application {
       recorder.record(event);
       if (event.type === "websocket.connect") await send({ type: "websocket.accept" });
       else if (event.type === "websocket.receive") {
-        await send(event.text != null ? { type: "websocket.send", text: event.text } : { type: "websocket.send", bytes: event.bytes });
+        await send(
+          event.text != null
+            ? { type: "websocket.send", text: event.text }
+            : { type: "websocket.send", bytes: event.bytes },
+        );
       } else if (event.type === "websocket.disconnect") return;
     }
   };

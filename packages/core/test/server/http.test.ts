@@ -2,12 +2,15 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { CancelledError } from "../../src/exceptions";
 import type { Application, HttpRequestEvent, SendEvent } from "../../src/protocol/types";
-import { deferred, RecordingLogger, Recorder, rawRequest, start, within } from "./helpers";
+import { deferred, Recorder, RecordingLogger, rawRequest, start, within } from "./helpers";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** Reads the whole request body, then answers `status` with `text`. */
-function replyApp(rec: Recorder, reply: (body: Buffer) => string = (body) => `got ${body.length}`): Application {
+function replyApp(
+  rec: Recorder,
+  reply: (body: Buffer) => string = (body) => `got ${body.length}`,
+): Application {
   return async (scope, receive, send) => {
     rec.scopes.push(scope);
     const chunks: Buffer[] = [];
@@ -62,7 +65,9 @@ describe("HTTP requests", () => {
   it("proxy headers set client and scheme", async () => {
     const rec = new Recorder();
     const server = await start(replyApp(rec), { proxyHeaders: true });
-    await rawRequest(server.url, { headers: { "X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https" } });
+    await rawRequest(server.url, {
+      headers: { "X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https" },
+    });
     expect(rec.scopes[0]).toMatchObject({ client: ["10.1.2.3", 0], scheme: "https" });
   });
 
@@ -82,7 +87,9 @@ describe("HTTP requests", () => {
   it("streams a large request body in chunks, never whole", async () => {
     const rec = new Recorder();
     const size = 1024 * 1024;
-    const server = await start(replyApp(rec, (body) => `${body.length}:${body.every((b, i) => b === i % 251)}`));
+    const server = await start(
+      replyApp(rec, (body) => `${body.length}:${body.every((b, i) => b === i % 251)}`),
+    );
     const body = Buffer.alloc(size);
     for (let i = 0; i < size; i++) body[i] = i % 251;
     const response = await rawRequest(server.url, { method: "POST", body });
@@ -318,8 +325,8 @@ describe("loggers", () => {
     const rec = new Recorder();
     const server = await start(replyApp(rec), { logger });
     await fetch(server.url);
-    expect(logger.lines.some((l) => l.level === "info" && l.message.includes('"GET / HTTP/1.1" 200'))).toBe(true);
+    expect(logger.lines.some((l) => l.level === "info" && l.message.includes('"GET / HTTP/1.1" 200'))).toBe(
+      true,
+    );
   });
 });
-
-

@@ -173,8 +173,16 @@ describe("graceful shutdown", () => {
     const streaming = deferred();
     const server = await start(async (_scope, receive, send) => {
       await receive();
-      await send({ type: "http.response.start", status: 200, headers: [["content-type", "text/event-stream"]] });
-      await send({ type: "http.response.body", body: new TextEncoder().encode("data: hi\n\n"), more_body: true });
+      await send({
+        type: "http.response.start",
+        status: 200,
+        headers: [["content-type", "text/event-stream"]],
+      });
+      await send({
+        type: "http.response.body",
+        body: new TextEncoder().encode("data: hi\n\n"),
+        more_body: true,
+      });
       streaming.resolve();
       rec.record(await receive());
     });

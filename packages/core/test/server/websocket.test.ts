@@ -18,7 +18,9 @@ describe("WebSocket handshake", () => {
   it("builds the full WebSocket scope", async () => {
     const rec = new Recorder();
     const server = await start(echoApp(rec), { rootPath: "/app" });
-    const client = await connect(`${server.wsUrl}/app/ws/chat/?a=1&b=%20x`, undefined, { headers: { "X-Ok": "2" } });
+    const client = await connect(`${server.wsUrl}/app/ws/chat/?a=1&b=%20x`, undefined, {
+      headers: { "X-Ok": "2" },
+    });
     const scope = rec.scopes[0] as Record<string, unknown>;
     expect(scope).toMatchObject({
       type: "websocket",
@@ -77,7 +79,13 @@ describe("WebSocket handshake", () => {
   it("sends the accept headers the app gives", async () => {
     const server = await start(async (_scope, receive, send) => {
       await receive();
-      await send({ type: "websocket.accept", headers: [["x-session", "abc"], ["set-cookie", "a=1"]] });
+      await send({
+        type: "websocket.accept",
+        headers: [
+          ["x-session", "abc"],
+          ["set-cookie", "a=1"],
+        ],
+      });
       await receive();
     });
     const ws = new WebSocket(server.wsUrl);
@@ -92,7 +100,11 @@ describe("WebSocket handshake", () => {
   it("SV-04: with proxyHeaders, X-Forwarded-For/-Port/-Proto set client and scheme", async () => {
     const rec = new Recorder();
     const server = await start(echoApp(rec), { proxyHeaders: true });
-    const headers = { "X-Forwarded-For": "10.1.2.3, 10.0.0.1", "X-Forwarded-Port": "80", "X-Forwarded-Proto": "https" };
+    const headers = {
+      "X-Forwarded-For": "10.1.2.3, 10.0.0.1",
+      "X-Forwarded-Port": "80",
+      "X-Forwarded-Proto": "https",
+    };
     const client = await connect(server.wsUrl, undefined, { headers });
     expect(rec.scopes[0]).toMatchObject({ client: ["10.1.2.3", 80], scheme: "wss" });
     client.ws.close();
@@ -128,8 +140,16 @@ describe("WebSocket handshake", () => {
     const rec = new Recorder();
     const server = await start(async (_scope, receive, send) => {
       rec.record(await receive());
-      await send({ type: "websocket.http.response.start", status: 401, headers: [["www-authenticate", "Bearer"]] });
-      await send({ type: "websocket.http.response.body", body: new TextEncoder().encode("no "), more_body: true });
+      await send({
+        type: "websocket.http.response.start",
+        status: 401,
+        headers: [["www-authenticate", "Bearer"]],
+      });
+      await send({
+        type: "websocket.http.response.body",
+        body: new TextEncoder().encode("no "),
+        more_body: true,
+      });
       await send({ type: "websocket.http.response.body", body: new TextEncoder().encode("token") });
       rec.record(await receive());
     });
@@ -182,7 +202,9 @@ describe("WebSocket handshake", () => {
     });
     socket.on("close", () => data.resolve(text));
     socket.connect(server.port, "127.0.0.1", () => {
-      socket.write("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
     });
     expect(await within(data.promise)).toMatch(/^HTTP\/1.1 400/);
     expect(calls).toBe(0);
@@ -290,7 +312,11 @@ describe("WebSocket frames and close codes", () => {
     const server = await start(echoApp(rec));
     const client = await connect(server.wsUrl);
     client.ws.close(4321, "bye");
-    expect(await rec.event("websocket.disconnect")).toEqual({ type: "websocket.disconnect", code: 4321, reason: "bye" });
+    expect(await rec.event("websocket.disconnect")).toEqual({
+      type: "websocket.disconnect",
+      code: 4321,
+      reason: "bye",
+    });
   });
 
   it("SV-11 (DESIGN difference): a close frame without status gives 1005", async () => {
@@ -298,7 +324,11 @@ describe("WebSocket frames and close codes", () => {
     const server = await start(echoApp(rec));
     const client = await connect(server.wsUrl);
     client.ws.close();
-    expect(await rec.event("websocket.disconnect")).toEqual({ type: "websocket.disconnect", code: 1005, reason: "" });
+    expect(await rec.event("websocket.disconnect")).toEqual({
+      type: "websocket.disconnect",
+      code: 1005,
+      reason: "",
+    });
   });
 
   it("SV-11: a dropped TCP connection gives 1006", async () => {
@@ -314,7 +344,8 @@ describe("WebSocket frames and close codes", () => {
     const server = await start(async (scope, receive, send) => {
       await receive();
       await send({ type: "websocket.accept" });
-      if ((scope as { path: string }).path === "/coded/") await send({ type: "websocket.close", code: 4000, reason: "done" });
+      if ((scope as { path: string }).path === "/coded/")
+        await send({ type: "websocket.close", code: 4000, reason: "done" });
       else await send({ type: "websocket.close" });
       await receive();
     });
@@ -366,7 +397,12 @@ describe("WebSocket frames and close codes", () => {
       await receive();
       await send({ type: "websocket.accept" });
       await receive();
-      done.resolve(await send({ type: "websocket.send", text: "late" }).then(() => "ok", (e: unknown) => e));
+      done.resolve(
+        await send({ type: "websocket.send", text: "late" }).then(
+          () => "ok",
+          (e: unknown) => e,
+        ),
+      );
     });
     const client = await connect(server.wsUrl);
     client.ws.close();
@@ -391,7 +427,9 @@ describe("WebSocket frames and close codes", () => {
     const client = await connect(server.wsUrl);
     const sent: Array<Promise<void>> = [];
     for (let i = 0; i < 500; i++) {
-      sent.push(new Promise((resolve, reject) => client.ws.send(String(i), (e) => (e ? reject(e) : resolve()))));
+      sent.push(
+        new Promise((resolve, reject) => client.ws.send(String(i), (e) => (e ? reject(e) : resolve()))),
+      );
     }
     await within(Promise.all(sent));
     go.resolve();
@@ -407,7 +445,9 @@ describe("WebSocket frames and close codes", () => {
       clients.map(async (client, c) => {
         for (let i = 0; i < 20; i++) client.ws.send(`${c}:${i}`);
         const messages = await client.received(20);
-        expect(messages.map((m) => m.data.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `${c}:${i}`));
+        expect(messages.map((m) => m.data.toString())).toEqual(
+          Array.from({ length: 20 }, (_, i) => `${c}:${i}`),
+        );
       }),
     );
     await Promise.all(

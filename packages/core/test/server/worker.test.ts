@@ -28,7 +28,10 @@ class QueueLayer implements ChannelLayer {
       const waiter = (m: unknown) => resolve(m as LayerMessage);
       this.waiters.set(channel, [...(this.waiters.get(channel) ?? []), waiter]);
       signal?.addEventListener("abort", () => {
-        this.waiters.set(channel, (this.waiters.get(channel) ?? []).filter((w) => w !== waiter));
+        this.waiters.set(
+          channel,
+          (this.waiters.get(channel) ?? []).filter((w) => w !== waiter),
+        );
         reject(signal.reason);
       });
     });
@@ -114,7 +117,9 @@ describe("Worker", () => {
   it("WK-03: a null channel layer is refused", () => {
     expect(() => new Worker(async () => {}, ["x"], null)).toThrow(InvalidChannelLayerError);
     expect(() => new Worker(async () => {}, ["x"], null)).toThrow(/Channel layer is not valid/);
-    expect(() => new Worker(async () => {}, [], new QueueLayer())).toThrow(/non-empty array of channel names/);
+    expect(() => new Worker(async () => {}, [], new QueueLayer())).toThrow(
+      /non-empty array of channel names/,
+    );
   });
 
   it("an application error is logged with the channel, and the next message gets a fresh instance", async () => {

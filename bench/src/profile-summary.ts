@@ -16,12 +16,14 @@ if (!file) {
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
 const top = Number(topArg ?? 30);
-const total = profile.samples.length;
+// Shares of busy time: idle samples (waiting on sockets, between phases) are left out.
+const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+const total = profile.samples.filter((id) => !idleIds.has(id)).length;
 const byFunction = new Map<string, number>();
 const byFile = new Map<string, number>();
 for (const node of profile.nodes) {
   const hits = node.hitCount ?? 0;
-  if (hits === 0) continue;
+  if (hits === 0 || idleIds.has(node.id)) continue;
   const { functionName, url, lineNumber } = node.callFrame;
   const where = url.replace(/^file:\/\//, "").replace(/.*\/node_modules\/\.pnpm\/[^/]+\/node_modules\//, "");
   const key = `${functionName || "(anonymous)"}  ${where}:${lineNumber + 1}`;

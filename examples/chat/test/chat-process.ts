@@ -13,7 +13,7 @@ export interface ChatProcess {
 }
 
 /** Starts the chat and resolves once it printed the URL to open. */
-export function startChat(env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ChatProcess> {
+export function startChat(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChatProcess> {
   const child: ChildProcess = spawn(tsx, ["src/main.ts"], {
     cwd: exampleDir,
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", CHAT_QUIET: "1", ...env },

@@ -76,7 +76,7 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
     let chat: ChatProcess;
     beforeAll(async () => {
       chat = await startChat();
-    }, 60_000);
+    }, 90_000);
     afterAll(async () => {
       await chat?.stop();
     });

@@ -68,6 +68,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
     const reported: string[] = [];
     const sender = new RabbitMQChannelLayer(options);
     const receiver = new RabbitMQChannelLayer(options);
+    const durable = new RabbitMQChannelLayer({ ...options, persistent: true });
     try {
       await sender.ready();
       await receiver.ready();
@@ -103,6 +104,10 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       const pendingLocal = receiver.receive(waitingLocal);
       const pendingPlain = receiver.receive("restart-work");
 
+      // Persistent messages on a plain channel nobody reads yet outlive the broker.
+      await durable.send("restart-durable", { type: "kept", n: 1 });
+      await sender.send("restart-transient", { type: "gone" });
+
       await broker.halt();
 
       // During the outage every call fails with RabbitMQUnavailableError, bounded by sendTimeoutMs.
@@ -126,6 +131,8 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       await broker.resume();
       await sender.ready(30_000);
       await receiver.ready(30_000);
+      expect(await receiveWithin(receiver, "restart-durable", 10_000)).toEqual({ type: "kept", n: 1 });
+      expect(await receiveWithin(receiver, "restart-transient", 300)).toBeNull();
 
       // After recovery: the process queue is back (direct send), the group is bound again, and
       // the plain-channel consumer resumed for the receive that waited all along.
@@ -149,6 +156,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       }
     } finally {
       await sender.close();
+      await durable.close();
       await receiver.close();
     }
   });

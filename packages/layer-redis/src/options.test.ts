@@ -1,4 +1,4 @@
-import { ImproperlyConfigured } from "@channels-ts/core";
+import { ImproperlyConfigured, InvalidChannelNameError } from "@channels-ts/core";
 import { describe, expect, it } from "vitest";
 import { RedisChannelLayer } from "./redis-channel-layer";
 import { RedisPubSubChannelLayer } from "./redis-pubsub-layer";
@@ -39,5 +39,11 @@ describe("layer options", () => {
 
   it("the pub/sub layer refuses a bad host list too", () => {
     expect(() => new RedisPubSubChannelLayer({ hosts: [] })).toThrow(ImproperlyConfigured);
+  });
+
+  it("receives only its own process-local channels, as Python asserts", async () => {
+    const [mine, other] = [new RedisChannelLayer(), new RedisChannelLayer()];
+    await expect(mine.receive(await other.newChannel())).rejects.toBeInstanceOf(InvalidChannelNameError);
+    await Promise.all([mine.close(), other.close()]);
   });
 });

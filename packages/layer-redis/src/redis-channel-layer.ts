@@ -6,6 +6,7 @@ import {
   ChannelLayerClosed,
   copyMessage,
   ImproperlyConfigured,
+  InvalidChannelNameError,
   type LayerMessage,
   nonLocalName,
 } from "@channels-ts/core";
@@ -148,11 +149,18 @@ export class RedisChannelLayer extends BaseChannelLayer {
   async receive(channel: string, signal?: AbortSignal): Promise<LayerMessage> {
     this.requireOpen();
     this.requireValidChannelName(channel);
+    const nonLocal = nonLocalName(channel);
+    if (nonLocal !== channel && !nonLocal.endsWith(`${this.clientPrefix}!`)) {
+      // Reading another process's key would steal the messages of all its channels (Python asserts too).
+      throw new InvalidChannelNameError(
+        `receive("${channel}"): a process-local channel can only be received by the layer that made it with newChannel().`,
+      );
+    }
     signal?.throwIfAborted();
     const buffered = this.mailboxes.take(channel);
     if (buffered) return buffered;
     const waiting = this.mailboxes.wait(channel, signal);
-    const key = this.prefix + nonLocalName(channel);
+    const key = this.prefix + nonLocal;
     for (const pump of this.pumps) pump.want(key);
     return waiting;
   }

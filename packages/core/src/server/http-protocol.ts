@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RouteNotFound } from "../exceptions";
 import type { HttpScope, SendEvent } from "../protocol/types";
-import { ApplicationInstance } from "./instance";
+import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
 import { BadRequest, requestParts } from "./scope";
@@ -51,7 +51,7 @@ export class HttpInstance extends ApplicationInstance {
   private touched = false;
   private bytesSent = 0;
   private drainResolve: (() => void) | null = null;
-  /** For the HTTP timeout (ms since epoch; `0` when none). */
+  /** For the HTTP timeout (on `clock()`; `0` when none). */
   timeoutAt = 0;
 
   constructor(
@@ -83,7 +83,7 @@ export class HttpInstance extends ApplicationInstance {
     const length = req.headers["content-length"];
     if (length !== undefined) this.expected = Number.parseInt(length, 10) || 0;
     else this.expected = req.headers["transfer-encoding"] === undefined ? 0 : -1;
-    if (options.httpTimeoutMs !== undefined) this.timeoutAt = Date.now() + options.httpTimeoutMs;
+    if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     res.on("close", this.onResponseClose);
   }
 

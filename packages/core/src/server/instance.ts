@@ -1,6 +1,14 @@
 import { CancelledError } from "../exceptions";
 import type { Application, ReceiveEvent, Scope, SendEvent } from "../protocol/types";
 
+/**
+ * Milliseconds on a monotonic clock since the process started: small integers, which V8 stores
+ * inline (a `Date.now()` value would cost a heap number per timestamp field per connection).
+ */
+export function clock(): number {
+  return Math.floor(performance.now());
+}
+
 /** Queued events past which a connection stops reading from its client until the app catches up. */
 export const HIGH_WATER = 64;
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -20,7 +28,7 @@ export abstract class ApplicationInstance {
   private rejectNext: ((error: unknown) => void) | null = null;
   cancelled = false;
   finished = false;
-  /** When set (ms since epoch), the sweeper cancels the instance if it is still running then. */
+  /** When set (on `clock()`), the sweeper cancels the instance if it is still running then. */
   cancelAt = 0;
   /** Called once when the application returns, throws or is cancelled and settles. */
   onFinished: ((instance: ApplicationInstance) => void) | null = null;
@@ -30,7 +38,9 @@ export abstract class ApplicationInstance {
     const queue = this.queue;
     if (queue !== null && queue.length > 0) {
       const event = queue.shift() as ReceiveEvent;
-      if (queue.length === HIGH_WATER / 2) this.onQueueDrained();
+      const left = queue.length;
+      if (left === 0) this.queue = null; // an idle connection keeps no array
+      else if (left === HIGH_WATER / 2) this.onQueueDrained();
       return Promise.resolve(event);
     }
     if (this.resolveNext !== null) {

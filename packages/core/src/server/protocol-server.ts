@@ -6,7 +6,7 @@ import type { ChannelLayer } from "../layers/base";
 import { channelLayers } from "../layers/registry";
 import type { Application } from "../protocol/types";
 import { HttpInstance, handleHttpRequest } from "./http-protocol";
-import type { ApplicationInstance } from "./instance";
+import { type ApplicationInstance, clock } from "./instance";
 import { Lifespan } from "./lifespan";
 import { type Logger, resolveLogger } from "./logger";
 import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./options";
@@ -117,13 +117,13 @@ export class ProtocolServer {
   /** The connection of `instance` ended: cancel it if it still runs after the close timeout. */
   scheduleCancel(instance: ApplicationInstance): void {
     if (instance.finished || instance.cancelAt !== 0) return;
-    instance.cancelAt = Date.now() + this.options.applicationCloseTimeoutMs;
+    instance.cancelAt = clock() + this.options.applicationCloseTimeoutMs;
     this.ending.add(instance);
   }
 
   /** One timer for every deadline: handshakes, keepalive, HTTP timeouts, close timeouts. */
   private readonly sweep = (): void => {
-    const now = Date.now();
+    const now = clock();
     for (const instance of this.handshakes) {
       if (now >= instance.handshakeDeadline) {
         this.logger.warn(

@@ -20,6 +20,45 @@ export class BadRequest extends Error {
   override name = "BadRequest";
 }
 
+// Memory per idle connection matters (a scope lives as long as its WebSocket): header names, and
+// the values of headers that repeat across clients, are shared through small bounded caches.
+const MAX_INTERNED = 512;
+const internedNames = new Map<string, string>();
+const internedValues = new Map<string, string>();
+const SHARED_VALUE_HEADERS = new Set([
+  "host",
+  "connection",
+  "upgrade",
+  "origin",
+  "user-agent",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "cache-control",
+  "pragma",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+]);
+
+function lowerName(raw: string): string {
+  let name = internedNames.get(raw);
+  if (name === undefined) {
+    name = raw.toLowerCase();
+    if (internedNames.size < MAX_INTERNED) internedNames.set(raw, name);
+  }
+  return name;
+}
+
+function sharedValue(value: string): string {
+  const interned = internedValues.get(value);
+  if (interned !== undefined) return interned;
+  if (internedValues.size < MAX_INTERNED && value.length <= 256) internedValues.set(value, value);
+  return value;
+}
+
+/** The last `server` tuple, reused while connections keep arriving on the same address. */
+let lastServer: [string, number | null] | null = null;
+
 /**
  * Header list of a scope: names lower-cased, latin1 values, order and duplicates kept. Names with
  * `_` are dropped, as Daphne does: a proxy may pass `X_Forwarded_For` that a WSGI-style
@@ -28,9 +67,10 @@ export class BadRequest extends Error {
 export function scopeHeaders(rawHeaders: readonly string[]): Headers {
   const headers: Headers = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase();
+    const name = lowerName(rawHeaders[i] as string);
     if (name.includes("_")) continue;
-    headers.push([name, rawHeaders[i + 1] as string]);
+    const value = rawHeaders[i + 1] as string;
+    headers.push([name, SHARED_VALUE_HEADERS.has(name) ? sharedValue(value) : value]);
   }
   return headers;
 }
@@ -68,10 +108,18 @@ export function requestParts(req: IncomingMessage, options: ResolvedOptions): Re
 
   const headers = scopeHeaders(req.rawHeaders);
   const socket = req.socket;
+  const remoteAddress = socket.remoteAddress;
   let client: [string, number] | null =
-    socket.remoteAddress === undefined ? null : [socket.remoteAddress, socket.remotePort ?? 0];
-  const server: [string, number | null] | null =
-    socket.localAddress === undefined ? null : [socket.localAddress, socket.localPort ?? null];
+    remoteAddress === undefined ? null : [sharedValue(remoteAddress), socket.remotePort ?? 0];
+  let server: [string, number | null] | null = null;
+  const localAddress = socket.localAddress;
+  if (localAddress !== undefined) {
+    const localPort = socket.localPort ?? null;
+    if (lastServer === null || lastServer[0] !== localAddress || lastServer[1] !== localPort) {
+      lastServer = [localAddress, localPort];
+    }
+    server = lastServer;
+  }
   let scheme: "http" | "https" = (socket as TLSSocket).encrypted ? "https" : "http";
 
   if (options.proxyHeaders) {

@@ -3,7 +3,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { SendEvent, WebSocketScope } from "../protocol/types";
-import { ApplicationInstance } from "./instance";
+import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
 import { BadRequest, parseSubprotocols, requestParts } from "./scope";
@@ -25,6 +25,7 @@ const WS_ASGI = Object.freeze({ version: "3.0", spec_version: "2.5" });
 const WS_EXTENSIONS: Record<string, Record<string, unknown>> = Object.freeze({
   "websocket.http.response": Object.freeze({}),
 }) as Record<string, Record<string, unknown>>;
+const NO_SUBPROTOCOLS: string[] = Object.freeze([]) as unknown as string[];
 const CONNECT = Object.freeze({ type: "websocket.connect" as const });
 const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -59,13 +60,14 @@ export class WebSocketInstance extends ApplicationInstance {
   private req: UpgradeRequest | null;
   private socket: Duplex | null;
   private head: Buffer | null;
-  /** Handshake deadline, ms since epoch. */
+  /** Handshake deadline, on `clock()`. */
   handshakeDeadline: number;
   /** Set by every frame from the client; the keepalive sweep reads and clears it. */
   private active = false;
   private lastActive = 0;
   private pingSentAt = 0;
-  private denialChunked = false;
+  /** A denial response in progress: its head (until written) and framing. */
+  private denial: { head: string; framed: boolean; chunked: boolean } | null = null;
 
   constructor(
     private readonly server: ProtocolServer,
@@ -90,26 +92,32 @@ export class WebSocketInstance extends ApplicationInstance {
       headers: parts.headers,
       client: parts.client,
       server: parts.server,
-      subprotocols: parseSubprotocols(req.headers["sec-websocket-protocol"]),
+      subprotocols:
+        req.headers["sec-websocket-protocol"] === undefined
+          ? NO_SUBPROTOCOLS
+          : parseSubprotocols(req.headers["sec-websocket-protocol"]),
       extensions: WS_EXTENSIONS,
     };
     if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
     this.scope = scope;
-    this.handshakeDeadline = Date.now() + server.options.handshakeTimeoutMs;
+    this.handshakeDeadline = clock() + server.options.handshakeTimeoutMs;
+    // Only needed until the handshake ends; dropped then (memory per idle socket).
+    this.onHandshakeSocketClose = () => {
+      if (this.state === OPEN || this.state === CLOSED) return;
+      this.endHandshake();
+      this.disconnected(1006, "");
+    };
     socket.on("error", onSocketError);
     socket.on("close", this.onHandshakeSocketClose);
   }
 
-  private readonly onHandshakeSocketClose = (): void => {
-    if (this.state === OPEN || this.state === CLOSED) return;
-    this.endHandshake();
-    this.disconnected(1006, "");
-  };
+  private onHandshakeSocketClose: (() => void) | null;
 
   private endHandshake(): void {
     this.server.handshakes.delete(this);
     const socket = this.socket;
-    if (socket !== null) socket.off("close", this.onHandshakeSocketClose);
+    if (socket !== null && this.onHandshakeSocketClose !== null) socket.off("close", this.onHandshakeSocketClose);
+    this.onHandshakeSocketClose = null;
     this.req = null;
     this.head = null;
   }
@@ -238,7 +246,7 @@ export class WebSocketInstance extends ApplicationInstance {
     this.state = OPEN;
     this.ws = ws;
     this.socket = null;
-    this.lastActive = Date.now();
+    this.lastActive = clock();
     (ws as TaggedWebSocket)[INSTANCE] = this;
     ws.on("message", onMessage);
     ws.on("close", onClose);
@@ -280,13 +288,9 @@ export class WebSocketInstance extends ApplicationInstance {
       head += `${flat[i]}: ${flat[i + 1]}\r\n`;
     }
     this.state = DENYING;
-    this.denialHead = head;
-    this.denialFramed = framed;
+    this.denial = { head, framed, chunked: false };
     return undefined;
   }
-
-  private denialHead = "";
-  private denialFramed = false;
 
   private denialBody(rawBody: unknown, more: boolean): undefined {
     const body = checkBody(rawBody, "websocket.http.response.body");
@@ -295,18 +299,19 @@ export class WebSocketInstance extends ApplicationInstance {
       throw new Error("Send websocket.http.response.start before websocket.http.response.body.");
     }
     const socket = this.socket as Duplex;
-    if (this.denialHead !== "") {
-      let head = this.denialHead;
-      this.denialHead = "";
-      if (!this.denialFramed) {
+    const denial = this.denial as { head: string; framed: boolean; chunked: boolean };
+    if (denial.head !== "") {
+      let head = denial.head;
+      denial.head = "";
+      if (!denial.framed) {
         if (more) {
           head += "transfer-encoding: chunked\r\n";
-          this.denialChunked = true;
+          denial.chunked = true;
         } else head += `content-length: ${body.length}\r\n`;
       }
       socket.write(`${head}\r\n`);
     }
-    if (this.denialChunked) {
+    if (denial.chunked) {
       if (body.length > 0) socket.write(`${body.length.toString(16)}\r\n`);
       if (body.length > 0) socket.write(body);
       if (body.length > 0) socket.write("\r\n");

@@ -17,7 +17,14 @@ export interface BenchConfig {
     capMs: number;
   };
   idle: { connections: number; concurrency: number; settleMs: number };
-  layer: { channels: number; batch: number; groupSize: number; groupBatch: number; maxMs: number; maxMessages: number };
+  layer: {
+    channels: number;
+    batch: number;
+    groupSize: number;
+    groupBatch: number;
+    maxMs: number;
+    maxMessages: number;
+  };
   scaleout: { members: number };
   /** Longest any single child may take before it is killed and the scenario fails. */
   childTimeoutMs: number;

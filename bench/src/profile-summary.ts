@@ -51,7 +51,9 @@ if (callersOf) {
     if (node.callFrame.functionName !== callersOf || !node.hitCount) continue;
     const frames: string[] = [];
     for (let p = parent.get(node.id); p && frames.length < 9; p = parent.get(p.id)) {
-      frames.push(`${p.callFrame.functionName || "(anonymous)"}@${p.callFrame.url.split("/").slice(-2).join("/")}`);
+      frames.push(
+        `${p.callFrame.functionName || "(anonymous)"}@${p.callFrame.url.split("/").slice(-2).join("/")}`,
+      );
     }
     const key = frames.join(" < ");
     chains.set(key, (chains.get(key) ?? 0) + node.hitCount);

@@ -8,8 +8,15 @@ import { Samples, sleep } from "./stats";
 const GRACE_MS = 5_000;
 
 export async function runEcho(job: EchoJob): Promise<EchoResult> {
-  const { clients, failed, firstError } = await connectMany(job.bases, job.protocol, job.clients, 50, (i) => `echo_${i}`);
-  if (failed > 0) throw new Error(`echo: ${failed} of ${job.clients} clients failed to connect: ${firstError}`);
+  const { clients, failed, firstError } = await connectMany(
+    job.bases,
+    job.protocol,
+    job.clients,
+    50,
+    (i) => `echo_${i}`,
+  );
+  if (failed > 0)
+    throw new Error(`echo: ${failed} of ${job.clients} clients failed to connect: ${firstError}`);
   const samples = new Samples();
   const start = performance.now();
   const measureFrom = start + job.warmupMs;

@@ -67,8 +67,15 @@ async function settle(phase: Phase, job: FanoutJob): Promise<void> {
 }
 
 export async function runFanout(job: FanoutJob): Promise<FanoutResult> {
-  const { clients, failed, firstError } = await connectMany(job.bases, job.protocol, job.members, 100, () => "fanout");
-  if (failed > 0) throw new Error(`fan-out: ${failed} of ${job.members} members failed to connect: ${firstError}`);
+  const { clients, failed, firstError } = await connectMany(
+    job.bases,
+    job.protocol,
+    job.members,
+    100,
+    () => "fanout",
+  );
+  if (failed > 0)
+    throw new Error(`fan-out: ${failed} of ${job.members} members failed to connect: ${firstError}`);
   // Joins finish on the server after the handshake on some servers; let them land.
   await sleep(300);
   let phase: Phase | null = null;

@@ -27,7 +27,12 @@ function messageOf(frame: string): string | null {
   return frame.slice(from, frame.indexOf('"', from));
 }
 
-export function connectClient(base: string, protocol: Protocol, room: string, timeoutMs = 30_000): Promise<ChatClient> {
+export function connectClient(
+  base: string,
+  protocol: Protocol,
+  room: string,
+  timeoutMs = 30_000,
+): Promise<ChatClient> {
   const url =
     protocol === "chat"
       ? `${base}/ws/chat/${room}/`

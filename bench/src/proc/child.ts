@@ -29,7 +29,10 @@ export class Child {
   constructor(command: string, args: string[], options: ChildOptions) {
     this.label = options.label;
     // One CPU only: no pinning (both would share it anyway).
-    const pinned = options.cpu === undefined || options.cpu >= availableParallelism() ? [] : ["taskset", "-c", String(options.cpu)];
+    const pinned =
+      options.cpu === undefined || options.cpu >= availableParallelism()
+        ? []
+        : ["taskset", "-c", String(options.cpu)];
     this.process = spawn("sh", ["-c", RAISE_FD_LIMIT, "sh", ...pinned, command, ...args], {
       cwd: options.cwd ?? BENCH_DIR,
       env: { ...process.env, ...options.env },
@@ -63,10 +66,13 @@ export class Child {
       const match = this.log.match(pattern);
       if (match) return match;
       if (this.process.exitCode !== null || this.process.signalCode !== null) {
-        throw new Error(`${this.label} exited (${this.process.exitCode ?? this.process.signalCode}):\n${this.output()}`);
+        throw new Error(
+          `${this.label} exited (${this.process.exitCode ?? this.process.signalCode}):\n${this.output()}`,
+        );
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.label}: no ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
+      if (left <= 0)
+        throw new Error(`${this.label}: no ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1_000));
         this.lineWaiters.push(() => {

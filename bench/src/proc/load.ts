@@ -15,7 +15,11 @@ const isAnswer = <T>(message: unknown): message is Answer<T> => {
 
 export function startLoad(job: Job, label: string): Child {
   const [cmd, args] = nodeArgs("src/clients/load.ts");
-  return new Child(cmd, args, { label: `load generator (${label})`, cpu: LOAD_CPU, env: { BENCH_JOB: JSON.stringify(job) } });
+  return new Child(cmd, args, {
+    label: `load generator (${label})`,
+    cpu: LOAD_CPU,
+    env: { BENCH_JOB: JSON.stringify(job) },
+  });
 }
 
 /** The child's result, or an error with its output; the child is killed after `timeoutMs`. */

@@ -8,7 +8,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -29,7 +31,8 @@ function accepts(port: number): Promise<boolean> {
 export async function waitForPort(child: Child, port: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.label} exited (${child.process.exitCode}):\n${child.output()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${child.label} exited (${child.process.exitCode}):\n${child.output()}`);
     if (await accepts(port)) return port;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -9,7 +9,9 @@ export function formatValue(value: number | null | undefined, format: Format): s
     case "rate":
       return value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US");
     case "ms":
-      return value < 10 ? `${value.toFixed(2)} ms` : `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ms`;
+      return value < 10
+        ? `${value.toFixed(2)} ms`
+        : `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ms`;
     case "bytes":
       return Math.abs(value) >= 1024 * 1024
         ? `${(value / 1024 / 1024).toFixed(1)} MB`
@@ -19,5 +21,9 @@ export function formatValue(value: number | null | undefined, format: Format): s
 
 export function formatRatio(value: number | null): string {
   if (value === null) return "–";
-  return value >= 100 ? `${Math.round(value)}×` : value >= 10 ? `${value.toFixed(1)}×` : `${value.toFixed(2)}×`;
+  return value >= 100
+    ? `${Math.round(value)}×`
+    : value >= 10
+      ? `${value.toFixed(1)}×`
+      : `${value.toFixed(2)}×`;
 }

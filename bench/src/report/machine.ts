@@ -26,15 +26,19 @@ function run(command: string, args: string[]): string {
 
 function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(BENCH_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string })
-      .version;
+    return (
+      JSON.parse(readFileSync(join(BENCH_DIR, "node_modules", name, "package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return "unknown";
   }
 }
 
 export function describeMachine(): Machine {
-  const model = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const model =
+    /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown";
   const python = run("/usr/bin/python3", [
     "-c",
     "import django, channels, daphne, channels_redis, sys; print(sys.version.split()[0], django.__version__, channels.__version__, daphne.__version__, channels_redis.__version__)",

@@ -2,7 +2,7 @@
 // scenario (every figure with its ratio to raw ws and to Django Channels) and the charts.
 import { formatRatio, formatValue } from "./format";
 import type { Machine } from "./machine";
-import { ratio, type Row, type Scenario, type Table } from "./table";
+import { type Row, ratio, type Scenario, type Table } from "./table";
 import type { TargetCheck } from "./targets";
 
 export interface Chart {
@@ -16,17 +16,25 @@ function cell(table: Table, row: Row, key: string): string {
   if (!column.ratio || row.values[key] === null || row.values[key] === undefined) return value;
   const toWs = ratio(table, row, key, table.wsRow ?? "ws");
   const toDjango = ratio(table, row, key, row.djangoPeer);
-  const parts = [toWs === null ? null : `${formatRatio(toWs)} ws`, toDjango === null ? null : `${formatRatio(toDjango)} Dj`];
+  const parts = [
+    toWs === null ? null : `${formatRatio(toWs)} ws`,
+    toDjango === null ? null : `${formatRatio(toDjango)} Dj`,
+  ];
   const shown = parts.filter(Boolean);
   return shown.length ? `${value} (${shown.join(", ")})` : value;
 }
 
 function renderTable(table: Table): string {
   const header = ["server", ...table.columns.map((c) => c.label)];
-  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+  ];
   for (const row of table.rows) {
     if (row.error) {
-      lines.push(`| ${row.label} | failed: ${row.error.replace(/\|/g, "/")} |${" |".repeat(table.columns.length - 1)}`);
+      lines.push(
+        `| ${row.label} | failed: ${row.error.replace(/\|/g, "/")} |${" |".repeat(table.columns.length - 1)}`,
+      );
       continue;
     }
     lines.push(`| ${row.label} | ${table.columns.map((c) => cell(table, row, c.key)).join(" | ")} |`);
@@ -61,14 +69,18 @@ export function renderMarkdown(options: {
   out.push(`| kernel | ${machine.kernel} |`);
   out.push(`| Node.js | ${machine.node} |`);
   out.push(`| Python | ${machine.python} |`);
-  out.push(`| versions | ${Object.entries(machine.versions).map(([name, v]) => `${name} ${v}`).join(", ")} |`);
+  out.push(
+    `| versions | ${Object.entries(machine.versions)
+      .map(([name, v]) => `${name} ${v}`)
+      .join(", ")} |`,
+  );
   out.push("");
   out.push("## How it is measured");
   out.push("");
   out.push(
     [
       "- Every server runs in its own child process on 127.0.0.1 with a free port, pinned to CPU 0. The load generator is another child process pinned to CPU 1 (with Redis), so the server's process measures alone. A fresh server process is started for every scenario.",
-      "- All servers speak the Channels tutorial's protocol: a client of `/ws/chat/<room>/` sends `{\"message\": …}` and the room gets `{\"message\": …}`. channels-ts and Django run the tutorial's `ChatConsumer` (`bench/src/servers/channels-ts.ts`, `bench/django/chat/consumers.py`), no middleware; raw ws keeps rooms in Sets; Socket.IO joins the room named in its handshake and re-emits `message` events to it. The load generator speaks Engine.IO/Socket.IO framing itself over `ws`, so every server gets the same client.",
+      '- All servers speak the Channels tutorial\'s protocol: a client of `/ws/chat/<room>/` sends `{"message": …}` and the room gets `{"message": …}`. channels-ts and Django run the tutorial\'s `ChatConsumer` (`bench/src/servers/channels-ts.ts`, `bench/django/chat/consumers.py`), no middleware; raw ws keeps rooms in Sets; Socket.IO joins the room named in its handshake and re-emits `message` events to it. The load generator speaks Engine.IO/Socket.IO framing itself over `ws`, so every server gets the same client.',
       "- Django Channels 4 runs under Daphne (one process), with `channels.layers.InMemoryChannelLayer` or `channels_redis.core.RedisChannelLayer`. Every layer runs with its defaults (capacity 100 per channel, so Django's and channels-ts's layers may drop group messages to a full channel: that shows as lost).",
       "- Each figure is followed by its ratio to raw ws (`ws`) and to Django Channels on the same kind of layer (`Dj`: in-memory for in-memory and layer-less servers, channels_redis for Redis ones). For latency and memory, lower is better, so a ratio below 1 is good there.",
       "- Every loop is bounded in count and in time; the sizes are in `bench/src/config.ts`.",
@@ -79,7 +91,10 @@ export function renderMarkdown(options: {
   out.push("");
   out.push("| target | figure | |");
   out.push("|---|---|---|");
-  for (const t of targets) out.push(`| ${t.target} | ${t.figure} | ${t.met === null ? "not measured" : t.met ? "met" : "**missed**"} |`);
+  for (const t of targets)
+    out.push(
+      `| ${t.target} | ${t.figure} | ${t.met === null ? "not measured" : t.met ? "met" : "**missed**"} |`,
+    );
   out.push("");
   for (const scenario of scenarios) {
     out.push(`## ${scenario.title}`);

@@ -16,7 +16,7 @@ function colour(id: string): string {
   return "#6b7280";
 }
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function barChart(title: string, table: Table, column: Column): string {
   const rows = table.rows.filter((row) => typeof row.values[column.key] === "number");
@@ -28,16 +28,18 @@ export function barChart(title: string, table: Table, column: Column): string {
     const y = TOP + index * ROW_HEIGHT;
     const width = Math.max(1, (Math.max(value, 0) / max) * barSpace);
     return [
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 16}" text-anchor="end">${escape(row.label)}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 16}" text-anchor="end">${escapeXml(row.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 4}" width="${width.toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="${colour(row.id)}" rx="2"/>`,
-      `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 16}">${escape(formatValue(value, column.format))}</text>`,
+      `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + 16}">${escapeXml(formatValue(value, column.format))}</text>`,
     ].join("");
   });
-  const hint = column.ratio === "lower" ? " (lower is better)" : column.ratio === "higher" ? " (higher is better)" : "";
+  const hint =
+    column.ratio === "lower" ? " (lower is better)" : column.ratio === "higher" ? " (higher is better)" : "";
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="13">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="12" y="24" font-size="15" font-weight="600">${escape(title)}${escape(hint)}</text>`,
+    `<text x="12" y="24" font-size="15" font-weight="600">${escapeXml(title)}${escapeXml(hint)}</text>`,
     ...bars,
     "</svg>",
     "",

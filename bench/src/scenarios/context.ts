@@ -1,7 +1,7 @@
 // What every scenario gets from the runner.
 import type { BenchConfig } from "../config";
-import { type RunningServer, type ServerId, startServer } from "../servers/catalog";
 import { SERVER_CPU } from "../proc/load";
+import { type RunningServer, type ServerId, startServer } from "../servers/catalog";
 
 export interface Context {
   config: BenchConfig;

@@ -39,7 +39,12 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
     const error = errors.get(id);
     if (error) row.error = error;
     else if (result) {
-      row.values = { rate: result.messagesPerSecond, p50: result.p50Ms, p99: result.p99Ms, lost: result.lost };
+      row.values = {
+        rate: result.messagesPerSecond,
+        p50: result.p50Ms,
+        p99: result.p99Ms,
+        lost: result.lost,
+      };
     }
     return row;
   });

@@ -2,8 +2,8 @@
 // scale-out scenario, with the members split between two server processes.
 import type { FanoutJob, FanoutResult } from "../clients/jobs";
 import { runLoad } from "../proc/load";
-import { SERVERS, type ServerId } from "../servers/catalog";
 import type { Column, Row, Scenario, Table } from "../report/table";
+import { SERVERS, type ServerId } from "../servers/catalog";
 import { type Context, errorText, withServer } from "./context";
 
 export const FANOUT_COLUMNS: Column[] = [
@@ -83,7 +83,13 @@ export async function fanoutScenario(ctx: Context): Promise<Scenario> {
       for (const members of sizes) {
         const list = rows.get(members)!;
         if (!list.some((row) => row.id === id)) {
-          list.push({ id, label: spec.label, djangoPeer: spec.djangoPeer, values: {}, error: errorText(error) });
+          list.push({
+            id,
+            label: spec.label,
+            djangoPeer: spec.djangoPeer,
+            values: {},
+            error: errorText(error),
+          });
         }
       }
     }

@@ -1,10 +1,10 @@
 // Idle connections: open many, measure the server process's memory before and after (RSS from
 // /proc for every server; heap after a full GC for Node servers), and the connect rate.
 import type { IdleConnected } from "../clients/jobs";
-import { startLoad } from "../proc/load";
-import { SERVERS } from "../servers/catalog";
-import type { Row, Scenario } from "../report/table";
 import { sleep } from "../clients/stats";
+import { startLoad } from "../proc/load";
+import type { Row, Scenario } from "../report/table";
+import { SERVERS } from "../servers/catalog";
 import { type Context, errorText, withServer } from "./context";
 
 export async function idleScenario(ctx: Context): Promise<Scenario> {
@@ -40,7 +40,9 @@ export async function idleScenario(ctx: Context): Promise<Scenario> {
             connectRate: opened.connected / (opened.connectMs / 1000),
             rssPerConnection: (rssAfter - rssBefore) / opened.connected,
             heapPerConnection:
-              heapBefore === undefined || heapAfter === undefined ? null : (heapAfter - heapBefore) / opened.connected,
+              heapBefore === undefined || heapAfter === undefined
+                ? null
+                : (heapAfter - heapBefore) / opened.connected,
             rssTotal: rssAfter,
           };
         } finally {

@@ -23,16 +23,44 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
     return [cmd, [...flags, kind, sizes, ctx.redisUrl]] as [string, string[]];
   };
   const python = (kind: string) => () =>
-    ["/usr/bin/python3", [join(BENCH_DIR, "django", "layer_bench.py"), kind, sizes, ctx.redisUrl]] as [string, string[]];
+    ["/usr/bin/python3", [join(BENCH_DIR, "django", "layer_bench.py"), kind, sizes, ctx.redisUrl]] as [
+      string,
+      string[],
+    ];
   const runs: LayerRun[] = [
-    { id: "memory", label: "channels-ts InMemoryChannelLayer", djangoPeer: "django-memory", command: node("memory") },
-    { id: "django-memory", label: "Django InMemoryChannelLayer", djangoPeer: "django-memory", command: python("memory") },
-    { id: "redis", label: "channels-ts RedisChannelLayer", djangoPeer: "django-redis", command: node("redis") },
-    { id: "django-redis", label: "channels_redis RedisChannelLayer", djangoPeer: "django-redis", command: python("redis") },
+    {
+      id: "memory",
+      label: "channels-ts InMemoryChannelLayer",
+      djangoPeer: "django-memory",
+      command: node("memory"),
+    },
+    {
+      id: "django-memory",
+      label: "Django InMemoryChannelLayer",
+      djangoPeer: "django-memory",
+      command: python("memory"),
+    },
+    {
+      id: "redis",
+      label: "channels-ts RedisChannelLayer",
+      djangoPeer: "django-redis",
+      command: node("redis"),
+    },
+    {
+      id: "django-redis",
+      label: "channels_redis RedisChannelLayer",
+      djangoPeer: "django-redis",
+      command: python("redis"),
+    },
   ];
   // The RabbitMQ layer's owner may add its own runner; its figures join the table when it is there.
   if (existsSync(join(BENCH_DIR, "src", "layers", "rabbitmq.ts"))) {
-    runs.push({ id: "rabbitmq", label: "channels-ts RabbitMQChannelLayer", djangoPeer: "django-redis", command: node("rabbitmq") });
+    runs.push({
+      id: "rabbitmq",
+      label: "channels-ts RabbitMQChannelLayer",
+      djangoPeer: "django-redis",
+      command: node("rabbitmq"),
+    });
   }
   const rows: Row[] = [];
   for (const run of runs) {
@@ -43,7 +71,10 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
     const child = new Child(cmd, args, { label: run.label, cpu: SERVER_CPU });
     try {
       const match = await child.waitFor(/RESULT (\{.*\})/, ctx.config.childTimeoutMs);
-      const result = JSON.parse(match[1]!) as { sendReceivePerSecond: number; groupDeliveriesPerSecond: number };
+      const result = JSON.parse(match[1]!) as {
+        sendReceivePerSecond: number;
+        groupDeliveriesPerSecond: number;
+      };
       row.values = { sendReceive: result.sendReceivePerSecond, groupSend: result.groupDeliveriesPerSecond };
     } catch (error) {
       row.error = errorText(error);

@@ -3,14 +3,18 @@
 // processes. A one-process raw ws run of the same fan-out is the ceiling row.
 import type { FanoutResult } from "../clients/jobs";
 import { runLoad, SERVER_CPU } from "../proc/load";
-import { type RunningServer, SERVERS, type ServerId, startServer } from "../servers/catalog";
 import type { Row, Scenario } from "../report/table";
+import { type RunningServer, SERVERS, type ServerId, startServer } from "../servers/catalog";
 import { type Context, errorText, withServer } from "./context";
 import { describeFanout, FANOUT_COLUMNS, fanoutJob, fanoutValues } from "./fanout";
 
 const TWO_PROCESS: ServerId[] = ["channels-redis", "socketio-redis", "django-redis"];
 
-async function withTwo<T>(ctx: Context, id: ServerId, body: (a: RunningServer, b: RunningServer) => Promise<T>) {
+async function withTwo<T>(
+  ctx: Context,
+  id: ServerId,
+  body: (a: RunningServer, b: RunningServer) => Promise<T>,
+) {
   await ctx.flushRedis();
   const start = (instance: string) =>
     startServer(id, { redisUrl: ctx.redisUrl, cpu: SERVER_CPU, nodeFlags: ctx.nodeFlags, instance });
@@ -31,7 +35,13 @@ export async function scaleoutScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
   const members = ctx.config.scaleout.members;
   const rows: Row[] = [];
-  const run = async (id: ServerId, label: string, djangoPeer: string, rowId: string, bases: () => Promise<FanoutResult>) => {
+  const run = async (
+    id: ServerId,
+    label: string,
+    djangoPeer: string,
+    rowId: string,
+    bases: () => Promise<FanoutResult>,
+  ) => {
     ctx.log(`scale-out ${members}: ${label}`);
     const row: Row = { id: rowId, label, djangoPeer, values: {} };
     try {
@@ -50,7 +60,9 @@ export async function scaleoutScenario(ctx: Context): Promise<Scenario> {
   }
   for (const id of TWO_PROCESS.filter((s) => ctx.servers.includes(s))) {
     await run(id, `${SERVERS[id].label}, two processes`, "django-redis-x2", `${id}-x2`, () =>
-      withTwo(ctx, id, (a, b) => runLoad(fanoutJob(ctx, [a.url, b.url], id, members), `scale-out ${id}`, timeout)),
+      withTwo(ctx, id, (a, b) =>
+        runLoad(fanoutJob(ctx, [a.url, b.url], id, members), `scale-out ${id}`, timeout),
+      ),
     );
   }
   return {

@@ -42,7 +42,13 @@ export const SERVERS: Record<ServerId, ServerSpec> = {
     layer: "redis",
     djangoPeer: "django-redis",
   },
-  socketio: { id: "socketio", label: "Socket.IO", protocol: "socketio", layer: "none", djangoPeer: "django-memory" },
+  socketio: {
+    id: "socketio",
+    label: "Socket.IO",
+    protocol: "socketio",
+    layer: "none",
+    djangoPeer: "django-memory",
+  },
   "socketio-redis": {
     id: "socketio-redis",
     label: "Socket.IO, Redis adapter",
@@ -92,7 +98,10 @@ export interface StartOptions {
 
 const READY_NODE = /READY port=(\d+)/;
 
-function command(spec: ServerSpec, options: StartOptions): { cmd: string; args: string[]; env?: Record<string, string> } {
+function command(
+  spec: ServerSpec,
+  options: StartOptions,
+): { cmd: string; args: string[]; env?: Record<string, string> } {
   const node = (entry: string, ...args: string[]) => {
     const [cmd, nodeFlags] = nodeArgs(entry, options.nodeFlags);
     return { cmd, args: [...nodeFlags, ...args] };
@@ -113,7 +122,17 @@ function command(spec: ServerSpec, options: StartOptions): { cmd: string; args: 
       return {
         cmd: "/usr/bin/python3",
         // -v 0: no access log line per connection (the Node servers log nothing either).
-        args: ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", String(options.port), "benchsite.asgi:application"],
+        args: [
+          "-m",
+          "daphne",
+          "-v",
+          "0",
+          "-b",
+          "127.0.0.1",
+          "-p",
+          String(options.port),
+          "benchsite.asgi:application",
+        ],
         env: {
           BENCH_LAYER: spec.layer,
           BENCH_REDIS_URL: options.redisUrl,
@@ -136,7 +155,9 @@ export async function startServer(id: ServerId, options: StartOptions): Promise<
     cwd: isDjango ? join(BENCH_DIR, "django") : BENCH_DIR,
   });
   try {
-    const port = isDjango ? await waitForPort(child, options.port!, 30_000) : (await child.waitFor(READY_NODE, 30_000))[1];
+    const port = isDjango
+      ? await waitForPort(child, options.port!, 30_000)
+      : (await child.waitFor(READY_NODE, 30_000))[1];
     return {
       spec,
       child,

@@ -1,6 +1,12 @@
 // channels-ts serving the Django tutorial's ChatConsumer on the in-memory or the Redis layer:
 // `channels-ts.ts memory` or `channels-ts.ts redis redis://127.0.0.1:6379`.
-import { AsyncWebsocketConsumer, type ChannelLayer, path, URLRouter, ProtocolTypeRouter } from "@channels-ts/core";
+import {
+  AsyncWebsocketConsumer,
+  type ChannelLayer,
+  ProtocolTypeRouter,
+  path,
+  URLRouter,
+} from "@channels-ts/core";
 import { serve } from "@channels-ts/core/server";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { RedisChannelLayer } from "@channels-ts/layer-redis";
@@ -32,5 +38,10 @@ const layer: ChannelLayer =
 const application = ProtocolTypeRouter({
   websocket: URLRouter([path("ws/chat/<str:room_name>/", ChatConsumer.asAsgi())]),
 });
-const running = await serve(application, { host: "127.0.0.1", port: 0, layers: { default: layer }, logger: null });
+const running = await serve(application, {
+  host: "127.0.0.1",
+  port: 0,
+  layers: { default: layer },
+  logger: null,
+});
 announce(running.port, () => running.close());

@@ -1,5 +1,7 @@
 // What every Node server child does besides serving: announce its port, answer memory questions
-// over IPC (after a full GC, so heap figures are live data), and exit on SIGTERM.
+// over IPC (after a full GC, so heap figures are live data), write heap snapshots when asked (to
+// find what an idle connection costs), and exit on SIGTERM.
+import { writeHeapSnapshot } from "node:v8";
 
 export interface MemoryReply {
   type: "memory";
@@ -11,7 +13,12 @@ export interface MemoryReply {
 declare const gc: (() => void) | undefined;
 
 export function announce(port: number, close: () => Promise<void>): void {
-  process.on("message", (message: { cmd?: string }) => {
+  process.on("message", (message: { cmd?: string; path?: string }) => {
+    if (message?.cmd === "heapsnapshot" && message.path) {
+      if (typeof gc === "function") gc();
+      process.send?.({ type: "heapsnapshot", path: writeHeapSnapshot(message.path) });
+      return;
+    }
     if (message?.cmd !== "memory") return;
     // Two passes: the first frees objects whose finalizers release more.
     if (typeof gc === "function") {
@@ -19,7 +26,12 @@ export function announce(port: number, close: () => Promise<void>): void {
       gc();
     }
     const usage = process.memoryUsage();
-    const reply: MemoryReply = { type: "memory", rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external };
+    const reply: MemoryReply = {
+      type: "memory",
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+    };
     process.send?.(reply);
   });
   let stopping = false;

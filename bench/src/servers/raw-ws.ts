@@ -12,8 +12,8 @@ const wss = new WebSocketServer({ server, perMessageDeflate: false });
 wss.on("connection", (socket, request) => {
   const room = chatRoom(new URL(request.url ?? "/", "http://x").pathname);
   if (room === null) return socket.close(4404);
-  let members = rooms.get(room);
-  if (!members) rooms.set(room, (members = new Set()));
+  const members = rooms.get(room) ?? new Set<WebSocket>();
+  rooms.set(room, members);
   members.add(socket);
   socket.on("message", (data) => {
     const { message } = JSON.parse(data.toString());

@@ -10,7 +10,11 @@ import { announce } from "./control";
 
 const [kind, redisUrl] = process.argv.slice(2);
 const httpServer = createServer();
-const io = new Server(httpServer, { transports: ["websocket"], perMessageDeflate: false, serveClient: false });
+const io = new Server(httpServer, {
+  transports: ["websocket"],
+  perMessageDeflate: false,
+  serveClient: false,
+});
 const redis: Redis[] = [];
 if (kind === "redis") {
   const pub = new Redis(redisUrl!);

@@ -35,7 +35,8 @@ export interface ConformanceOptions {
 }
 
 // Cases a layer does not support are left out, not skipped: CI requires that no test is skipped.
-const itIf = (condition: boolean) => (condition ? it : (((..._args: unknown[]) => {}) as unknown as typeof it));
+const itIf = (condition: boolean) =>
+  condition ? it : (((..._args: unknown[]) => {}) as unknown as typeof it);
 const describeIf = (condition: boolean) =>
   condition ? describe : (((..._args: unknown[]) => {}) as unknown as typeof describe);
 

@@ -130,6 +130,16 @@ async function stopChild(child: ChildProcess, graceful: NodeJS.Signals): Promise
 export async function startRabbitMQ(): Promise<RabbitMQServer> {
   const reason = missingRabbitMQ();
   if (reason) throw new Error(reason);
+  try {
+    return await startOnce();
+  } catch {
+    // Most likely another process took one of the free ports between our check and the broker's
+    // bind: once more, with new ports.
+    return startOnce();
+  }
+}
+
+async function startOnce(): Promise<RabbitMQServer> {
   const base = await mkdtemp(join(tmpdir(), "channels-ts-rabbitmq-"));
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   const nodeName = `channels-ts-${process.pid}-${port}@localhost`;

@@ -2,7 +2,6 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Application } from "../protocol/types";
-import { handleHttpRequest } from "./http-protocol";
 import type { AttachOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
 
@@ -58,7 +57,7 @@ export function attach(
       }
       for (const listener of previous) listener.call(httpServer, req, res);
     };
-    onRequest = (req, res) => handleHttpRequest(protocol, req, res, fallthrough);
+    onRequest = (req, res) => protocol.handleRequest(req, res, fallthrough);
     httpServer.removeAllListeners("request");
     httpServer.on("request", onRequest);
   }

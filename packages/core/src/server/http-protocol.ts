@@ -10,6 +10,8 @@ import { checkBody, checkHeaders, checkStatus } from "./validate";
 const EMPTY = Buffer.alloc(0);
 const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
 
+function ignoreError(): void {}
+
 const NOT_STARTED = 0;
 /** `http.response.start` received; headers wait for the first body event (to add a length). */
 const STARTED = 1;
@@ -99,6 +101,8 @@ export class HttpInstance extends ApplicationInstance {
         this.readingBody = true;
         this.req.on("readable", this.pullBody);
         this.req.on("end", this.pullBody);
+        // An aborted upload surfaces as the response's 'close' (→ http.disconnect), not as a crash.
+        this.req.on("error", ignoreError);
       }
       this.pullBody();
       return;
@@ -123,9 +127,10 @@ export class HttpInstance extends ApplicationInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
-    this.server.logger.info(
-      `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
-    );
+    if (this.server.accessLog)
+      this.server.logger.info(
+        `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
+      );
     this.drainResolve?.();
     this.drainResolve = null;
     if (this.waiting) this.deliver(DISCONNECT);

@@ -39,7 +39,8 @@ export abstract class ApplicationInstance {
     if (queue !== null && queue.length > 0) {
       const event = queue.shift() as ReceiveEvent;
       const left = queue.length;
-      if (left === 0) this.queue = null; // an idle connection keeps no array
+      if (left === 0)
+        this.queue = null; // an idle connection keeps no array
       else if (left === HIGH_WATER / 2) this.onQueueDrained();
       return Promise.resolve(event);
     }

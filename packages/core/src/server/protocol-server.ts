@@ -8,7 +8,7 @@ import type { Application } from "../protocol/types";
 import { HttpInstance, handleHttpRequest } from "./http-protocol";
 import { type ApplicationInstance, clock } from "./instance";
 import { Lifespan } from "./lifespan";
-import { type Logger, resolveLogger } from "./logger";
+import { type Logger, resolveLogger, silentLogger } from "./logger";
 import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./options";
 import {
   ACCEPT_HEADERS,
@@ -41,6 +41,8 @@ export class ProtocolServer {
   private idle: (() => void) | null = null;
   private closed: Promise<void> | null = null;
   closing = false;
+  /** False with `logger: null`: access lines are then not even formatted. */
+  readonly accessLog: boolean;
 
   constructor(
     readonly app: Application,
@@ -54,6 +56,7 @@ export class ProtocolServer {
     }
     this.options = resolveOptions(options);
     this.logger = resolveLogger(options.logger);
+    this.accessLog = this.logger !== silentLogger;
     this.lifespan = new Lifespan(app, this.logger);
     this.layers = Object.entries(options.layers ?? {});
     this.wss = new WebSocketServer({
@@ -95,12 +98,28 @@ export class ProtocolServer {
     this.timer.unref();
   }
 
-  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handleHttpRequest(this, req, res);
+  readonly handleRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null = null,
+  ): void => {
+    try {
+      handleHttpRequest(this, req, res, fallthrough);
+    } catch (error) {
+      // A bug of ours must cost one request, never the process.
+      this.logger.error(`Internal server error handling ${req.method} ${req.url}:`, error);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
   };
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    handleWebSocketUpgrade(this, req, socket, head);
+    try {
+      handleWebSocketUpgrade(this, req, socket, head);
+    } catch (error) {
+      this.logger.error(`Internal server error handling the WebSocket upgrade of ${req.url}:`, error);
+      socket.destroy();
+    }
   };
 
   track(instance: ApplicationInstance): void {

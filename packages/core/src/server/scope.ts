@@ -120,6 +120,11 @@ export function requestParts(req: IncomingMessage, options: ResolvedOptions): Re
     }
     server = lastServer;
   }
+  // Reading the addresses made net.Socket cache {address, family, port} objects for the socket's
+  // lifetime; the scope holds what it needs, so drop the caches (Node rebuilds them on demand).
+  const cached = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  cached._peername = undefined;
+  cached._sockname = undefined;
   let scheme: "http" | "https" = (socket as TLSSocket).encrypted ? "https" : "http";
 
   if (options.proxyHeaders) {

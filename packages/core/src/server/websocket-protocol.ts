@@ -116,7 +116,8 @@ export class WebSocketInstance extends ApplicationInstance {
   private endHandshake(): void {
     this.server.handshakes.delete(this);
     const socket = this.socket;
-    if (socket !== null && this.onHandshakeSocketClose !== null) socket.off("close", this.onHandshakeSocketClose);
+    if (socket !== null && this.onHandshakeSocketClose !== null)
+      socket.off("close", this.onHandshakeSocketClose);
     this.onHandshakeSocketClose = null;
     this.req = null;
     this.head = null;
@@ -136,7 +137,8 @@ export class WebSocketInstance extends ApplicationInstance {
     const socket = this.socket as Duplex;
     const denying = this.state === DENYING;
     this.endHandshake();
-    this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
     if (denying) socket.destroy();
     else writeRawResponse(socket, status, text);
     this.disconnected(1006, "");
@@ -253,7 +255,8 @@ export class WebSocketInstance extends ApplicationInstance {
     ws.on("pong", onPong);
     ws.on("error", onError);
     this.server.sockets.add(this);
-    this.server.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
   }
 
   private close(rawCode: unknown, rawReason: unknown): undefined {
@@ -319,9 +322,10 @@ export class WebSocketInstance extends ApplicationInstance {
     } else if (body.length > 0) socket.write(body);
     if (!more) {
       this.endHandshake();
-      this.server.logger.info(
-        `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
-      );
+      if (this.server.accessLog)
+        this.server.logger.info(
+          `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
+        );
       socket.end();
       this.disconnected(1006, "");
     }
@@ -341,7 +345,8 @@ export class WebSocketInstance extends ApplicationInstance {
   closed(code: number, reason: Buffer): void {
     this.server.sockets.delete(this);
     this.ws = null;
-    this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
   }
 
@@ -359,7 +364,8 @@ export class WebSocketInstance extends ApplicationInstance {
       this.pingSentAt = 0;
     } else if (this.pingSentAt !== 0) {
       if (now - this.pingSentAt >= timeoutMs) {
-        this.server.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
+        if (this.server.accessLog)
+          this.server.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
         ws.terminate();
       }
     } else if (now - this.lastActive >= intervalMs) {

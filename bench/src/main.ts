@@ -1,6 +1,8 @@
 // `pnpm bench` runs every scenario and writes docs/benchmarks.md (+ docs/images/bench-*.svg);
-// `pnpm bench --smoke` runs each briefly and exits non-zero
-// when a scenario breaks. Partial and smoke runs write under $TMPDIR/channels-ts-bench/. Options: --only=echo,fanout  --servers=ws,channels-memory  --profile
+// `pnpm bench --smoke` runs each briefly and exits non-zero when a scenario breaks. Partial and
+// smoke runs write under $TMPDIR/channels-ts-bench/ instead of docs/.
+// Options: --only=echo,fanout  --servers=ws,channels-memory  --profile (server CPU profiles in
+// bench/profiles/, read them with src/profile-summary.ts)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";

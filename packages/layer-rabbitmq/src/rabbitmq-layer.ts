@@ -8,6 +8,7 @@ import {
 import type { ConsumeMessage, Options } from "amqplib";
 import { encodeMessage } from "./codec";
 import { BrokerConnection, type Session } from "./connection";
+import { RabbitMQUnavailableError } from "./errors";
 import { GroupMembers } from "./groups";
 import { LocalChannels } from "./local-channels";
 import { BrokerNames, clientIdOf, randomToken } from "./names";
@@ -265,7 +266,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
     try {
       return await Promise.race([work, timeout]);
     } catch (error) {
-      if (error instanceof Error && error.name === "RabbitMQUnavailableError") throw error;
+      if (error instanceof RabbitMQUnavailableError) throw error;
       if (this.closed) throw new ChannelLayerClosed();
       if (!session.dead) throw error;
       throw this.connection.unavailable(

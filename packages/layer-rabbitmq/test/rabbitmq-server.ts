@@ -180,7 +180,13 @@ async function startOnce(): Promise<RabbitMQServer> {
   const epmdPath = EPMD_CANDIDATES.find((p) => existsSync(p))!;
   const epmd = spawn(epmdPath, ["-port", String(epmdPort)], { env, stdio: "ignore", detached: true });
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
-  await waitForTcp(epmdPort, deadline, () => (epmd.exitCode !== null ? "epmd exited at start." : null));
+  try {
+    await waitForTcp(epmdPort, deadline, () => (epmd.exitCode !== null ? "epmd exited at start." : null));
+  } catch (error) {
+    await stopChild(epmd, "SIGTERM");
+    await rm(base, { recursive: true, force: true });
+    throw error;
+  }
 
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   let server: ChildProcess | undefined;

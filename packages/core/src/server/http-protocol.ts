@@ -4,7 +4,7 @@ import type { HttpScope, SendEvent } from "../protocol/types";
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
-import { BadRequest, requestParts } from "./scope";
+import { BadRequest, httpVersion, requestParts } from "./scope";
 import { checkBody, checkHeaders, checkStatus } from "./validate";
 
 const EMPTY = Buffer.alloc(0);
@@ -69,7 +69,7 @@ export class HttpInstance extends ApplicationInstance {
     const scope: HttpScope = {
       type: "http",
       asgi: { version: "3.0", spec_version: "2.5" },
-      http_version: req.httpVersion,
+      http_version: httpVersion(req),
       method: req.method ?? "GET",
       scheme: parts.scheme,
       path: parts.path,
@@ -85,7 +85,10 @@ export class HttpInstance extends ApplicationInstance {
     const length = req.headers["content-length"];
     if (length !== undefined) this.expected = Number.parseInt(length, 10) || 0;
     else this.expected = req.headers["transfer-encoding"] === undefined ? 0 : -1;
-    if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
+    if (options.httpTimeoutMs !== undefined) {
+      this.timeoutAt = clock() + options.httpTimeoutMs;
+      server.timedRequests.add(this);
+    }
     res.on("close", this.onResponseClose);
   }
 
@@ -178,6 +181,7 @@ export class HttpInstance extends ApplicationInstance {
         throw new TypeError(`Invalid response headers in http.response.start: ${(error as Error).message}`);
       }
       this.state = HEADERS_SENT;
+      this.timeoutAt = 0; // the response started: the HTTP timeout no longer applies
     }
     this.bytesSent += body.length;
     if (!more) {

@@ -33,6 +33,8 @@ export class ProtocolServer {
   readonly sockets = new Set<WebSocketInstance>();
   /** WebSockets waiting for the application to accept, close or deny. */
   readonly handshakes = new Set<WebSocketInstance>();
+  /** HTTP requests under `httpTimeoutMs` whose response has not started. */
+  readonly timedRequests = new Set<HttpInstance>();
   /** Instances whose connection ended; cancelled if still running at their `cancelAt`. */
   private readonly ending = new Set<ApplicationInstance>();
   private readonly lifespan: Lifespan;
@@ -151,7 +153,7 @@ export class ProtocolServer {
         instance.reject(403, "Access denied", "handshake timeout");
       }
     }
-    const { pingIntervalMs, pingTimeoutMs, httpTimeoutMs } = this.options;
+    const { pingIntervalMs, pingTimeoutMs } = this.options;
     if (pingIntervalMs > 0)
       for (const socket of this.sockets) socket.keepalive(now, pingIntervalMs, pingTimeoutMs);
     if (httpTimeoutMs !== undefined) {

@@ -142,6 +142,12 @@ export function requestParts(req: IncomingMessage, options: ResolvedOptions): Re
   return { path, raw_path: rawPath, query_string: queryString, headers, client, server, scheme };
 }
 
+/** `req.httpVersion` builds a new string per request: share the common ones. */
+export function httpVersion(req: IncomingMessage): string {
+  if (req.httpVersionMajor === 1) return req.httpVersionMinor === 1 ? "1.1" : "1.0";
+  return req.httpVersionMajor === 2 ? "2" : req.httpVersion;
+}
+
 /** `Sec-WebSocket-Protocol` as a list: split on commas, trimmed, URL-unquoted (as Daphne does). */
 export function parseSubprotocols(header: string | undefined): string[] {
   if (header === undefined || header === "") return [];

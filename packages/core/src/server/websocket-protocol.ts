@@ -6,7 +6,7 @@ import type { SendEvent, WebSocketScope } from "../protocol/types";
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
-import { BadRequest, parseSubprotocols, requestParts } from "./scope";
+import { BadRequest, httpVersion, parseSubprotocols, requestParts } from "./scope";
 import { checkBody, checkCloseCode, checkCloseReason, checkHeaders, checkStatus } from "./validate";
 
 /** Set on the upgrade request for `handleProtocols` / the `headers` hook of the WebSocketServer. */
@@ -83,7 +83,7 @@ export class WebSocketInstance extends ApplicationInstance {
     const scope: WebSocketScope = {
       type: "websocket",
       asgi: WS_ASGI,
-      http_version: req.httpVersion,
+      http_version: httpVersion(req),
       scheme: parts.scheme === "https" ? "wss" : "ws",
       path: parts.path,
       raw_path: parts.raw_path,

@@ -1,0 +1,10 @@
+export * from "./auth/index";
+export * from "./consumers/index";
+export * from "./exceptions";
+export * from "./layers/index";
+export * from "./middleware/index";
+export * from "./protocol/types";
+export * from "./routing/index";
+export * from "./security/index";
+export * from "./sessions/index";
+export type { SessionData, SessionStore } from "./sessions/session-store";

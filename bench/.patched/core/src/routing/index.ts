@@ -1,0 +1,12 @@
+export { ChannelNameRouter } from "./channel-name-router";
+export { converters, type PathConverter } from "./converters";
+export { type ProtocolTypeMapping, ProtocolTypeRouter } from "./protocol-type-router";
+export {
+  isPathRouting,
+  markPathRouting,
+  path,
+  Route,
+  type RouteOptions,
+  rePath,
+  URLRouter,
+} from "./url-router";

@@ -1,0 +1,80 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
+import type { Application } from "../protocol/types";
+import type { AttachOptions } from "./options";
+import { ProtocolServer } from "./protocol-server";
+
+/** What `attach()` returns. */
+export interface AttachedServer {
+  /** Resolves once lifespan startup completed; rejects on `lifespan.startup.failed`. */
+  readonly ready: Promise<void>;
+  /**
+   * Detaches from the HTTP server and shuts the application down gracefully (WebSockets closed
+   * with 1001, instances finished or cancelled, lifespan shutdown, layers closed). Does not close
+   * the HTTP server itself: that is its owner's job.
+   */
+  close(): Promise<void>;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Shares `httpServer`'s port with `app`: WebSocket upgrades go to the application; plain HTTP
+ * requests stay with the server's existing handlers (Express, Fastify, …), unless
+ * `routeHttp: true`, in which case the application sees them first and hands back those it
+ * raises `RouteNotFound` on (before reading the body or starting a response).
+ */
+export function attach(
+  httpServer: Server | HttpsServer,
+  app: Application,
+  options: AttachOptions = {},
+): AttachedServer {
+  if (httpServer === null || typeof httpServer !== "object" || typeof httpServer.on !== "function") {
+    throw new TypeError(
+      "attach(httpServer, app, options) needs a node:http or node:https Server as first argument.",
+    );
+  }
+  const protocol = new ProtocolServer(app, options);
+  const ready = protocol.start();
+  // Callers may ignore `ready`; a failed startup is then logged instead of left unhandled.
+  ready.catch((error: unknown) => protocol.logger.error("Lifespan startup failed:", error));
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (req.headers.upgrade?.toLowerCase() !== "websocket") return;
+    protocol.handleUpgrade(req, socket, head);
+  };
+  httpServer.on("upgrade", onUpgrade);
+
+  let previous: RequestListener[] = [];
+  let onRequest: RequestListener | null = null;
+  if (options.routeHttp === true) {
+    previous = httpServer.listeners("request") as RequestListener[];
+    const fallthrough = (req: IncomingMessage, res: ServerResponse): void => {
+      if (previous.length === 0) {
+        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not Found");
+        return;
+      }
+      for (const listener of previous) listener.call(httpServer, req, res);
+    };
+    onRequest = (req, res) => protocol.handleRequest(req, res, fallthrough);
+    httpServer.removeAllListeners("request");
+    httpServer.on("request", onRequest);
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    ready,
+    close(): Promise<void> {
+      if (closing === null) {
+        httpServer.off("upgrade", onUpgrade);
+        if (onRequest !== null) {
+          httpServer.off("request", onRequest);
+          for (const listener of previous) httpServer.on("request", listener);
+        }
+        closing = protocol.shutdown();
+      }
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RouteNotFound } from "../exceptions";
+import type { HttpScope, SendEvent } from "../protocol/types";
+import { ApplicationInstance, clock } from "./instance";
+import { clientLabel } from "./logger";
+import type { ProtocolServer } from "./protocol-server";
+import { BadRequest, httpVersion, requestParts } from "./scope";
+import { checkBody, checkHeaders, checkStatus } from "./validate";
+
+const EMPTY = Buffer.alloc(0);
+const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
+
+function ignoreError(): void {}
+
+const NOT_STARTED = 0;
+/** `http.response.start` received; headers wait for the first body event (to add a length). */
+const STARTED = 1;
+const HEADERS_SENT = 2;
+const COMPLETE = 3;
+
+/** Plain-text error responses the server writes itself. */
+export function writePlainResponse(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.from(text, "utf8");
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
+  res.end(body);
+}
+
+/** Cuts a response short: flushes what was written, then closes without the final chunk. */
+function abortResponse(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket !== null) socket.end();
+  else res.destroy();
+}
+
+/** One HTTP request: its scope, its streamed body, its streamed response. */
+export class HttpInstance extends ApplicationInstance {
+  readonly scope: HttpScope;
+  private state = NOT_STARTED;
+  private status = 0;
+  private responseHeaders: string[] = [];
+  private hasLength = false;
+  /** Content-Length of the request, `-1` when chunked; body chunks count down to it. */
+  private readonly expected: number;
+  private received = 0;
+  private bodyDone = false;
+  private readingBody = false;
+  /** The response is over: finished, or the client went away. */
+  private gone = false;
+  private touched = false;
+  private bytesSent = 0;
+  private drainResolve: (() => void) | null = null;
+  /** For the HTTP timeout (on `clock()`; `0` when none). */
+  timeoutAt = 0;
+
+  constructor(
+    private readonly server: ProtocolServer,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    parts: ReturnType<typeof requestParts>,
+    /** `attach({ routeHttp })`: where a request goes when the application raises `RouteNotFound` untouched. */
+    private readonly fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null,
+  ) {
+    super();
+    const options = server.options;
+    const scope: HttpScope = {
+      type: "http",
+      asgi: { version: "3.0", spec_version: "2.5" },
+      http_version: httpVersion(req),
+      method: req.method ?? "GET",
+      scheme: parts.scheme,
+      path: parts.path,
+      raw_path: parts.raw_path,
+      query_string: parts.query_string,
+      root_path: options.rootPath,
+      headers: parts.headers,
+      client: parts.client,
+      server: parts.server,
+    };
+    if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
+    this.scope = scope;
+    const length = req.headers["content-length"];
+    if (length !== undefined) this.expected = Number.parseInt(length, 10) || 0;
+    else this.expected = req.headers["transfer-encoding"] === undefined ? 0 : -1;
+    if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
+    res.on("close", this.onResponseClose);
+  }
+
+  protected override onReceiveWaiting(): void {
+    this.touched = true;
+    if (!this.bodyDone && !this.gone) {
+      if (this.expected === 0) {
+        this.bodyDone = true;
+        this.deliver({ type: "http.request", body: EMPTY, more_body: false });
+        return;
+      }
+      if (!this.readingBody) {
+        this.readingBody = true;
+        this.req.on("readable", this.pullBody);
+        this.req.on("end", this.pullBody);
+        // An aborted upload surfaces as the response's 'close' (→ http.disconnect), not as a crash.
+        this.req.on("error", ignoreError);
+      }
+      this.pullBody();
+      return;
+    }
+    if (this.gone) this.deliver(DISCONNECT);
+  }
+
+  private readonly pullBody = (): void => {
+    if (!this.waiting || this.bodyDone) return;
+    const chunk = this.req.read() as Buffer | null;
+    if (chunk !== null) {
+      this.received += chunk.length;
+      const last = this.expected > 0 && this.received >= this.expected;
+      if (last) this.bodyDone = true;
+      this.deliver({ type: "http.request", body: chunk, more_body: !last });
+    } else if (this.req.readableEnded) {
+      this.bodyDone = true;
+      this.deliver({ type: "http.request", body: EMPTY, more_body: false });
+    }
+  };
+
+  private readonly onResponseClose = (): void => {
+    this.gone = true;
+    if (this.state !== COMPLETE) this.state = COMPLETE;
+    if (this.server.accessLog)
+      this.server.logger.info(
+        `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
+      );
+    this.drainResolve?.();
+    this.drainResolve = null;
+    if (this.waiting) this.deliver(DISCONNECT);
+    if (!this.finished) this.server.scheduleCancel(this);
+  };
+
+  protected handleSend(event: SendEvent): Promise<void> | undefined {
+    this.touched = true;
+    if (event.type === "http.response.body") return this.sendBody(event.body, event.more_body === true);
+    if (event.type === "http.response.start") {
+      if (this.state !== NOT_STARTED) {
+        if (this.gone) return undefined;
+        throw new Error("HTTP response has already been started: send http.response.start once per request.");
+      }
+      this.status = checkStatus(event.status, "http.response.start");
+      const flat: string[] = [];
+      this.hasLength = checkHeaders(event.headers, "http.response.start", flat);
+      if (event.trailers === true) {
+        throw new TypeError(
+          "This server does not support HTTP trailers: send http.response.start without trailers: true.",
+        );
+      }
+      this.responseHeaders = flat;
+      this.state = STARTED;
+      return undefined;
+    }
+    throw new TypeError(
+      `Cannot send "${event.type}" on an HTTP connection: send http.response.start, then http.response.body events.`,
+    );
+  }
+
+  private sendBody(rawBody: unknown, more: boolean): Promise<void> | undefined {
+    const body = checkBody(rawBody, "http.response.body");
+    if (this.state === NOT_STARTED) {
+      throw new Error("Send http.response.start before http.response.body.");
+    }
+    if (this.state === COMPLETE || this.gone) return undefined;
+    const res = this.res;
+    if (this.state === STARTED) {
+      if (!more && !this.hasLength) this.responseHeaders.push("content-length", String(body.length));
+      try {
+        res.writeHead(this.status, this.responseHeaders);
+      } catch (error) {
+        this.state = NOT_STARTED;
+        throw new TypeError(`Invalid response headers in http.response.start: ${(error as Error).message}`);
+      }
+      this.state = HEADERS_SENT;
+    }
+    this.bytesSent += body.length;
+    if (!more) {
+      this.state = COMPLETE;
+      res.end(body);
+      return undefined;
+    }
+    if (body.length === 0 || res.write(body)) return undefined;
+    // The socket's buffer is full: the application waits here until the client reads (backpressure).
+    return new Promise<void>((resolve) => {
+      this.drainResolve = resolve;
+      res.once("drain", this.onDrain);
+    });
+  }
+
+  private readonly onDrain = (): void => {
+    const resolve = this.drainResolve;
+    this.drainResolve = null;
+    resolve?.();
+  };
+
+  /** The HTTP timeout ran out: answer 503 if no response has started. */
+  timeOut(): void {
+    this.timeoutAt = 0;
+    if (this.state === NOT_STARTED || this.state === STARTED) {
+      this.state = COMPLETE;
+      writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
+    }
+  }
+
+  /** Server shutdown: a streaming response (server-sent events, long poll) is ended now. */
+  goAway(): void {
+    if (this.state === HEADERS_SENT) {
+      this.state = COMPLETE;
+      this.res.end();
+    }
+  }
+
+  protected onApplicationReturn(): void {
+    if (this.state === COMPLETE || this.gone || this.cancelled) return;
+    if (this.state === HEADERS_SENT) {
+      this.server.logger.error(
+        `Application returned with the response body still open (${this.scope.path}).`,
+      );
+      abortResponse(this.res);
+      return;
+    }
+    this.server.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.state = COMPLETE;
+    writePlainResponse(this.res, 500, "Internal Server Error");
+  }
+
+  protected onApplicationError(error: unknown): void {
+    if (this.fallthrough !== null && !this.touched && error instanceof RouteNotFound) {
+      this.res.off("close", this.onResponseClose);
+      this.fallthrough(this.req, this.res);
+      return;
+    }
+    this.server.logger.error(
+      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
+      error,
+    );
+    if (this.state === COMPLETE || this.gone) return;
+    if (this.state === HEADERS_SENT) {
+      abortResponse(this.res);
+      return;
+    }
+    this.state = COMPLETE;
+    writePlainResponse(this.res, 500, "Internal Server Error");
+  }
+}
+
+/** Entry point for one HTTP request. */
+export function handleHttpRequest(
+  server: ProtocolServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null = null,
+): void {
+  if (server.closing) {
+    res.setHeader("connection", "close");
+    writePlainResponse(res, 503, "Server is shutting down.");
+    return;
+  }
+  let parts: ReturnType<typeof requestParts>;
+  try {
+    parts = requestParts(req, server.options);
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    writePlainResponse(res, 400, error.message);
+    return;
+  }
+  const instance = new HttpInstance(server, req, res, parts, fallthrough);
+  server.track(instance);
+  instance.start(server.app);
+}

@@ -1,0 +1,105 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Application } from "../protocol/types";
+import { DEFAULTS, type ServeOptions } from "./options";
+import { ProtocolServer } from "./protocol-server";
+
+/** A server started by `serve()`. */
+export interface RunningServer {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  readonly host: string;
+  /** The underlying Node HTTP server. */
+  readonly httpServer: Server;
+  /**
+   * Graceful shutdown: stop accepting, close WebSockets with 1001, let application instances finish
+   * (up to `applicationCloseTimeoutMs`, then cancel them), lifespan shutdown, close the layers.
+   * Resolves when all of that is done. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * Runs `app` over HTTP and WebSocket on `host:port`. Resolves once the server listens and lifespan
+ * startup completed; rejects with the application's message on `lifespan.startup.failed`, or with
+ * the listen error (`EADDRINUSE`, …).
+ */
+export async function serve(app: Application, options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULTS.host;
+  const port = options.port ?? DEFAULTS.port;
+  if (typeof host !== "string" || host === "") {
+    throw new TypeError(
+      `serve() option host must be a host name or address such as "127.0.0.1"; got ${String(host)}.`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(
+      `serve() option port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`,
+    );
+  }
+  const protocol = new ProtocolServer(app, options);
+  await protocol.start();
+
+  const httpServer = createServer(protocol.handleRequest);
+  httpServer.on("upgrade", protocol.handleUpgrade);
+  // A client that misbehaves at the HTTP level (bad request line, reset) must not take us down.
+  httpServer.on("clientError", (_error, socket) => {
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await protocol.shutdown();
+    throw error;
+  }
+  httpServer.on("error", (error) => protocol.logger.error("HTTP server error:", error));
+  const boundPort = (httpServer.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    protocol.logger.info(`Received ${signal}, shutting down gracefully.`);
+    void running.close();
+  };
+  const close = (): Promise<void> => {
+    if (closing === null) {
+      closing = (async () => {
+        if (options.handleSignals) {
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+        }
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        await protocol.shutdown();
+        httpServer.closeAllConnections();
+        await stopped;
+      })();
+    }
+    return closing;
+  };
+  const running: RunningServer = {
+    url: `http://${urlHost(host)}:${boundPort}`,
+    port: boundPort,
+    host,
+    httpServer,
+    close,
+  };
+  if (options.handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  return running;
+}

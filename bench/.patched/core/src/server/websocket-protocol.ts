@@ -1,0 +1,481 @@
+import type { IncomingMessage } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket } from "ws";
+import type { SendEvent, WebSocketScope } from "../protocol/types";
+import { ApplicationInstance, clock } from "./instance";
+import { clientLabel } from "./logger";
+import type { ProtocolServer } from "./protocol-server";
+import { BadRequest, httpVersion, parseSubprotocols, requestParts } from "./scope";
+import { checkBody, checkCloseCode, checkCloseReason, checkHeaders, checkStatus } from "./validate";
+
+/** Set on the upgrade request for `handleProtocols` / the `headers` hook of the WebSocketServer. */
+export const ACCEPTED_SUBPROTOCOL = Symbol("channels.acceptedSubprotocol");
+export const ACCEPT_HEADERS = Symbol("channels.acceptHeaders");
+export type UpgradeRequest = IncomingMessage & {
+  [ACCEPTED_SUBPROTOCOL]?: string | false;
+  [ACCEPT_HEADERS]?: string[];
+};
+
+const INSTANCE = Symbol("channels.instance");
+type TaggedWebSocket = WebSocket & { [INSTANCE]: WebSocketInstance };
+
+// Shared, frozen: one copy for every connection (memory per idle socket matters).
+const WS_ASGI = Object.freeze({ version: "3.0", spec_version: "2.5" });
+const WS_EXTENSIONS: Record<string, Record<string, unknown>> = Object.freeze({
+  "websocket.http.response": Object.freeze({}),
+}) as Record<string, Record<string, unknown>>;
+const NO_SUBPROTOCOLS: string[] = Object.freeze([]) as unknown as string[];
+const CONNECT = Object.freeze({ type: "websocket.connect" as const });
+const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
+
+const HANDSHAKE = 0;
+/** The app sent `websocket.http.response.start`: a denial response is being written. */
+const DENYING = 1;
+const OPEN = 2;
+const CLOSED = 3;
+
+/** Writes a complete HTTP response on a raw socket (handshake rejections) and closes it. */
+export function writeRawResponse(socket: Duplex, status: number, text: string, extra = ""): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = Buffer.from(text, "utf8");
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+      `content-length: ${body.length}\r\n${extra}\r\n${text}`,
+  );
+}
+
+function onSocketError(): void {
+  // A reset during the handshake: the 'close' that follows reports it to the application.
+}
+
+/** One WebSocket connection and its application instance. */
+export class WebSocketInstance extends ApplicationInstance {
+  readonly scope: WebSocketScope;
+  private state = HANDSHAKE;
+  ws: WebSocket | null = null;
+  private req: UpgradeRequest | null;
+  private socket: Duplex | null;
+  private head: Buffer | null;
+  /** Handshake deadline, on `clock()`. */
+  handshakeDeadline: number;
+  /** Set by every frame from the client; the keepalive sweep reads and clears it. */
+  private active = false;
+  private lastActive = 0;
+  private pingSentAt = 0;
+  /** A denial response in progress: its head (until written) and framing. */
+  private denial: { head: string; framed: boolean; chunked: boolean } | null = null;
+
+  constructor(
+    private readonly server: ProtocolServer,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    parts: ReturnType<typeof requestParts>,
+  ) {
+    super();
+    this.req = req;
+    this.socket = socket;
+    this.head = head;
+    const scope: WebSocketScope = {
+      type: "websocket",
+      asgi: WS_ASGI,
+      http_version: httpVersion(req),
+      scheme: parts.scheme === "https" ? "wss" : "ws",
+      path: parts.path,
+      raw_path: parts.raw_path,
+      query_string: parts.query_string,
+      root_path: server.options.rootPath,
+      headers: parts.headers,
+      client: parts.client,
+      server: parts.server,
+      subprotocols:
+        req.headers["sec-websocket-protocol"] === undefined
+          ? NO_SUBPROTOCOLS
+          : parseSubprotocols(req.headers["sec-websocket-protocol"]),
+      extensions: WS_EXTENSIONS,
+    };
+    if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
+    this.scope = scope;
+    this.handshakeDeadline = clock() + server.options.handshakeTimeoutMs;
+    // Only needed until the handshake ends; dropped then (memory per idle socket).
+    this.onHandshakeSocketClose = () => {
+      if (this.state === OPEN || this.state === CLOSED) return;
+      this.endHandshake();
+      this.disconnected(1006, "");
+    };
+    socket.on("error", onSocketError);
+    socket.on("close", this.onHandshakeSocketClose);
+  }
+
+  private onHandshakeSocketClose: (() => void) | null;
+
+  private endHandshake(): void {
+    this.server.handshakes.delete(this);
+    const socket = this.socket;
+    if (socket !== null && this.onHandshakeSocketClose !== null)
+      socket.off("close", this.onHandshakeSocketClose);
+    this.onHandshakeSocketClose = null;
+    this.req = null;
+    this.head = null;
+  }
+
+  /** Ends the connection as seen by the application: `websocket.disconnect`, then the close timeout. */
+  private disconnected(code: number, reason: string): void {
+    this.state = CLOSED;
+    this.socket = null;
+    this.deliver({ type: "websocket.disconnect", code, reason });
+    if (!this.finished) this.server.scheduleCancel(this);
+  }
+
+  /** Refuses the handshake with a plain HTTP response (403 on close or timeout, 500 on error). */
+  reject(status: number, text: string, why: string): void {
+    if (this.state !== HANDSHAKE && this.state !== DENYING) return;
+    const socket = this.socket as Duplex;
+    const denying = this.state === DENYING;
+    this.endHandshake();
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
+    if (denying) socket.destroy();
+    else writeRawResponse(socket, status, text);
+    this.disconnected(1006, "");
+  }
+
+  protected handleSend(event: SendEvent): Promise<void> | undefined {
+    if (event.type === "websocket.send") {
+      const ws = this.ws;
+      if (ws === null) {
+        if (this.state === CLOSED) return undefined;
+        throw new Error("Socket has not been accepted, so cannot send over it: send websocket.accept first.");
+      }
+      const { text, bytes } = event;
+      if (typeof text === "string") {
+        if (bytes !== undefined && bytes !== null) {
+          throw new TypeError(
+            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
+          );
+        }
+        if (ws.readyState !== 1) return undefined;
+        ws.send(text);
+      } else if (bytes instanceof Uint8Array) {
+        if (text !== undefined && text !== null) {
+          throw new TypeError(
+            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
+          );
+        }
+        if (ws.readyState !== 1) return undefined;
+        ws.send(bytes);
+      } else {
+        throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
+      }
+      if (ws.bufferedAmount > this.server.options.maxBufferedBytes) {
+        this.server.logger.warn(
+          `WebSocket client too slow: more than ${this.server.options.maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
+        );
+        ws.close(1013, "Client too slow");
+      }
+      return undefined;
+    }
+    switch (event.type) {
+      case "websocket.accept":
+        this.accept(event.subprotocol, event.headers);
+        return undefined;
+      case "websocket.close":
+        return this.close(event.code, event.reason);
+      case "websocket.http.response.start":
+        return this.startDenial(event.status, event.headers);
+      case "websocket.http.response.body":
+        return this.denialBody(event.body, event.more_body === true);
+      default:
+        throw new TypeError(
+          `Cannot send "${event.type}" on a WebSocket connection: send websocket.accept, websocket.send, websocket.close or websocket.http.response.start/body.`,
+        );
+    }
+  }
+
+  private accept(subprotocol: unknown, headers: unknown): void {
+    if (this.state === CLOSED) return;
+    if (this.state !== HANDSHAKE) {
+      throw new Error(
+        this.state === OPEN
+          ? "websocket.accept sent twice: the socket is already accepted."
+          : "websocket.accept after websocket.http.response.start: the handshake was already denied.",
+      );
+    }
+    if (subprotocol !== undefined && subprotocol !== null) {
+      if (typeof subprotocol !== "string" || !this.scope.subprotocols.includes(subprotocol)) {
+        throw new TypeError(
+          `websocket.accept subprotocol must be one the client offered (${JSON.stringify(this.scope.subprotocols)}) or null; got ${JSON.stringify(subprotocol)}.`,
+        );
+      }
+    }
+    const flat: string[] = [];
+    checkHeaders(headers, "websocket.accept", flat);
+    const req = this.req as UpgradeRequest;
+    const extra: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const name = flat[i] as string;
+      if (name.toLowerCase() === "sec-websocket-protocol") {
+        throw new TypeError(
+          "websocket.accept headers must not set sec-websocket-protocol: pass subprotocol instead.",
+        );
+      }
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(flat[i + 1] as string)) {
+        throw new TypeError("websocket.accept headers must not contain CR or LF.");
+      }
+      extra.push(`${name}: ${flat[i + 1]}`);
+    }
+    if (extra.length > 0) req[ACCEPT_HEADERS] = extra;
+    // The client offered protocols but the app chose none: answer without the header (RFC 6455).
+    req[ACCEPTED_SUBPROTOCOL] = typeof subprotocol === "string" ? subprotocol : false;
+    const socket = this.socket as Duplex;
+    const head = this.head as Buffer;
+    this.server.handshakes.delete(this);
+    this.server.wss.handleUpgrade(req, socket, head, (ws) => this.opened(ws));
+  }
+
+  private opened(ws: WebSocket): void {
+    const socket = this.socket;
+    this.endHandshake();
+    socket?.off("error", onSocketError);
+    if (this.state === CLOSED || this.cancelled) {
+      ws.terminate();
+      return;
+    }
+    this.state = OPEN;
+    this.ws = ws;
+    this.socket = null;
+    this.lastActive = clock();
+    (ws as TaggedWebSocket)[INSTANCE] = this;
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.on("pong", onPong);
+    ws.on("error", onError);
+    this.server.sockets.add(this);
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
+  }
+
+  private close(rawCode: unknown, rawReason: unknown): undefined {
+    const code = checkCloseCode(rawCode);
+    const reason = checkCloseReason(rawReason);
+    if (this.state === HANDSHAKE) {
+      this.reject(403, "Access denied", "closed by the application");
+    } else if (this.state === OPEN) {
+      const ws = this.ws as WebSocket;
+      if (ws.readyState === 1) ws.close(code, reason);
+    } else if (this.state === DENYING) {
+      throw new Error(
+        "websocket.close during a denial response: finish it with websocket.http.response.body instead.",
+      );
+    }
+    return undefined;
+  }
+
+  private startDenial(status: unknown, headers: unknown): undefined {
+    if (this.state === CLOSED) return undefined;
+    if (this.state !== HANDSHAKE) {
+      throw new Error("websocket.http.response.start is only valid before websocket.accept, and only once.");
+    }
+    const code = checkStatus(status, "websocket.http.response.start");
+    const flat: string[] = [];
+    const framed = checkHeaders(headers, "websocket.http.response.start", flat);
+    let head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ""}\r\nconnection: close\r\n`;
+    for (let i = 0; i < flat.length; i += 2) {
+      if (/[\r\n]/.test(flat[i] as string) || /[\r\n]/.test(flat[i + 1] as string)) {
+        throw new TypeError("websocket.http.response.start headers must not contain CR or LF.");
+      }
+      head += `${flat[i]}: ${flat[i + 1]}\r\n`;
+    }
+    this.state = DENYING;
+    this.denial = { head, framed, chunked: false };
+    return undefined;
+  }
+
+  private denialBody(rawBody: unknown, more: boolean): undefined {
+    const body = checkBody(rawBody, "websocket.http.response.body");
+    if (this.state === CLOSED) return undefined;
+    if (this.state !== DENYING) {
+      throw new Error("Send websocket.http.response.start before websocket.http.response.body.");
+    }
+    const socket = this.socket as Duplex;
+    const denial = this.denial as { head: string; framed: boolean; chunked: boolean };
+    if (denial.head !== "") {
+      let head = denial.head;
+      denial.head = "";
+      if (!denial.framed) {
+        if (more) {
+          head += "transfer-encoding: chunked\r\n";
+          denial.chunked = true;
+        } else head += `content-length: ${body.length}\r\n`;
+      }
+      socket.write(`${head}\r\n`);
+    }
+    if (denial.chunked) {
+      if (body.length > 0) socket.write(`${body.length.toString(16)}\r\n`);
+      if (body.length > 0) socket.write(body);
+      if (body.length > 0) socket.write("\r\n");
+      if (!more) socket.write("0\r\n\r\n");
+    } else if (body.length > 0) socket.write(body);
+    if (!more) {
+      this.endHandshake();
+      if (this.server.accessLog)
+        this.server.logger.info(
+          `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
+        );
+      socket.end();
+      this.disconnected(1006, "");
+    }
+    return undefined;
+  }
+
+  // Called with `this` bound by the 'message', 'close', 'pong' listeners (shared functions).
+  received(data: Buffer, isBinary: boolean): void {
+    this.active = true;
+    this.deliver(
+      isBinary
+        ? { type: "websocket.receive", bytes: data }
+        : { type: "websocket.receive", text: data.toString() },
+    );
+  }
+
+  closed(code: number, reason: Buffer): void {
+    this.server.sockets.delete(this);
+    this.ws = null;
+    if (this.server.accessLog)
+      this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
+    this.disconnected(code, reason.length === 0 ? "" : reason.toString());
+  }
+
+  ponged(): void {
+    this.active = true;
+  }
+
+  /** Keepalive, run by the server's sweep: ping the idle, drop the unresponsive. */
+  keepalive(now: number, intervalMs: number, timeoutMs: number): void {
+    const ws = this.ws;
+    if (ws === null || ws.readyState !== 1) return;
+    if (this.active) {
+      this.active = false;
+      this.lastActive = now;
+      this.pingSentAt = 0;
+    } else if (this.pingSentAt !== 0) {
+      if (now - this.pingSentAt >= timeoutMs) {
+        if (this.server.accessLog)
+          this.server.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
+        ws.terminate();
+      }
+    } else if (now - this.lastActive >= intervalMs) {
+      this.pingSentAt = now;
+      ws.ping();
+    }
+  }
+
+  /** Server shutdown: close 1001 (Going Away), or refuse a handshake in progress with 503. */
+  goAway(): void {
+    if (this.state === HANDSHAKE) this.reject(503, "Server is shutting down.", "server shutting down");
+    else if (this.state === DENYING) this.reject(503, "", "server shutting down");
+    else if (this.ws !== null && this.ws.readyState === 1) this.ws.close(1001, "Server shutting down");
+  }
+
+  /** Drops the TCP connection without a closing handshake. */
+  terminate(): void {
+    if (this.ws !== null) this.ws.terminate();
+    else if (this.socket !== null) this.socket.destroy();
+  }
+
+  protected override onQueueFull(): void {
+    this.ws?.pause();
+  }
+
+  protected override onQueueDrained(): void {
+    this.ws?.resume();
+  }
+
+  protected onApplicationReturn(): void {
+    if (this.state === HANDSHAKE) {
+      this.server.logger.error(
+        `Application returned without accepting or closing the WebSocket (${this.scope.path}).`,
+      );
+      this.reject(500, "Internal Server Error", "application returned");
+    } else if (this.state === DENYING) {
+      this.server.logger.error(
+        `Application returned in the middle of a denial response (${this.scope.path}).`,
+      );
+      this.reject(500, "", "application returned");
+    } else if (this.ws !== null && this.ws.readyState === 1) {
+      this.ws.close(1000);
+    }
+  }
+
+  protected onApplicationError(error: unknown): void {
+    this.server.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
+    if (this.state === HANDSHAKE || this.state === DENYING) {
+      this.reject(500, "Internal Server Error", "application error");
+    } else if (this.ws !== null && this.ws.readyState <= 1) {
+      this.ws.close(1011, "Internal server error");
+    }
+  }
+}
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as TaggedWebSocket)[INSTANCE].received(data, isBinary);
+}
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as TaggedWebSocket)[INSTANCE].closed(code, reason);
+}
+function onPong(this: WebSocket): void {
+  (this as TaggedWebSocket)[INSTANCE].ponged();
+}
+function onError(): void {
+  // ws closes the socket after an error (1009, 1002, 1007, a reset); 'close' tells the application.
+}
+
+/** Entry point for an HTTP upgrade request. */
+export function handleWebSocketUpgrade(
+  server: ProtocolServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  if (server.closing) {
+    writeRawResponse(socket, 503, "Server is shutting down.");
+    return;
+  }
+  // Refuse what ws would refuse, before the application spends anything on it.
+  if (req.method !== "GET") {
+    writeRawResponse(socket, 405, "Invalid HTTP method");
+    return;
+  }
+  const key = req.headers["sec-websocket-key"];
+  if (key === undefined || !KEY_PATTERN.test(key)) {
+    writeRawResponse(socket, 400, "Missing or invalid Sec-WebSocket-Key header");
+    return;
+  }
+  const version = req.headers["sec-websocket-version"];
+  if (version !== "13" && version !== "8") {
+    writeRawResponse(
+      socket,
+      400,
+      "Missing or invalid Sec-WebSocket-Version header",
+      "sec-websocket-version: 13, 8\r\n",
+    );
+    return;
+  }
+  let parts: ReturnType<typeof requestParts>;
+  try {
+    parts = requestParts(req, server.options);
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    writeRawResponse(socket, 400, error.message);
+    return;
+  }
+  const instance = new WebSocketInstance(server, req, socket, head, parts);
+  server.track(instance);
+  server.handshakes.add(instance);
+  instance.deliver(CONNECT);
+  instance.start(server.app);
+}

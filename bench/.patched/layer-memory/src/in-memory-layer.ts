@@ -1,0 +1,247 @@
+import {
+  BaseChannelLayer,
+  type BaseChannelLayerOptions,
+  ChannelFull,
+  ChannelLayerClosed,
+  copyMessage,
+  type LayerMessage,
+} from "@channels-ts/core";
+
+/** Options of `InMemoryChannelLayer`: those of every layer. */
+export interface InMemoryChannelLayerOptions extends BaseChannelLayerOptions {}
+
+interface Queued {
+  expiresAt: number;
+  message: LayerMessage;
+}
+
+interface Waiter {
+  channel: string;
+  resolve(message: LayerMessage): void;
+  reject(error: unknown): void;
+  signal: AbortSignal | undefined;
+}
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+function randomLetters(count: number): string {
+  let out = "";
+  for (let i = 0; i < count; i++) out += LETTERS[Math.floor(Math.random() * LETTERS.length)];
+  return out;
+}
+
+/**
+ * A channel layer inside one process: Django's `InMemoryChannelLayer` semantics (capacity, expiry,
+ * expired messages evicting their channel from groups, deep copies), without its bugs: waiting
+ * receivers survive `flush()` and each other, and `channelCapacity` globs work.
+ *
+ * Use it for development and tests; it cannot connect processes (use the Redis layer for that).
+ */
+export class InMemoryChannelLayer extends BaseChannelLayer {
+  /** Messages waiting per channel; a channel with no messages has no entry. */
+  readonly channels = new Map<string, Queued[]>();
+  /** Group → channel → time it joined (ms since epoch). */
+  readonly groups = new Map<string, Map<string, number>>();
+  /** Receivers waiting per channel, first come first served. Not touched by `flush()`. */
+  private readonly waiters = new Map<string, Waiter[]>();
+  /**
+   * The waiter currently parked under each abort signal. A consumer passes the same signal to
+   * every receive(), so one abort listener per signal (added the first time) replaces an
+   * add/removeEventListener pair per message, which Node's EventTarget makes costly.
+   */
+  private readonly parked = new WeakMap<AbortSignal, Set<Waiter>>();
+  private lastSweep = 0;
+  private closed = false;
+
+  constructor(options: InMemoryChannelLayerOptions = {}) {
+    super(options);
+  }
+
+  async send(channel: string, message: LayerMessage): Promise<void> {
+    this.requireOpen();
+    this.requireValidChannelName(channel);
+    this.requireValidMessage(message);
+    const copy = copyMessage(message);
+    if (!this.deliver(channel, copy)) throw new ChannelFull(channel);
+  }
+
+  async receive(channel: string, signal?: AbortSignal): Promise<LayerMessage> {
+    this.requireOpen();
+    this.requireValidChannelName(channel);
+    signal?.throwIfAborted();
+    this.sweep();
+    const queue = this.channels.get(channel);
+    if (queue) {
+      const now = Date.now();
+      while (queue.length > 0) {
+        const head = queue.shift()!;
+        if (head.expiresAt > now) {
+          if (queue.length === 0) this.channels.delete(channel);
+          return head.message;
+        }
+        this.evictFromGroups(channel);
+      }
+      this.channels.delete(channel);
+    }
+    return new Promise<LayerMessage>((resolve, reject) => {
+      const waiter: Waiter = { channel, resolve, reject, signal };
+      if (signal) {
+        let set = this.parked.get(signal);
+        if (!set) {
+          const waiting = new Set<Waiter>();
+          set = waiting;
+          this.parked.set(signal, waiting);
+          signal.addEventListener(
+            "abort",
+            () => {
+              for (const parked of waiting) {
+                this.removeWaiter(parked.channel, parked);
+                parked.reject(signal.reason);
+              }
+              waiting.clear();
+            },
+            { once: true },
+          );
+        }
+        set.add(waiter);
+      }
+      const list = this.waiters.get(channel);
+      if (list) list.push(waiter);
+      else this.waiters.set(channel, [waiter]);
+    });
+  }
+
+  async newChannel(prefix = "specific"): Promise<string> {
+    const name = `${prefix}.inmemory!${randomLetters(12)}`;
+    this.requireValidChannelName(name);
+    return name;
+  }
+
+  async groupAdd(group: string, channel: string): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidChannelName(channel);
+    const members = this.groups.get(group);
+    if (members) members.set(channel, Date.now());
+    else this.groups.set(group, new Map([[channel, Date.now()]]));
+  }
+
+  async groupDiscard(group: string, channel: string): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidChannelName(channel);
+    const members = this.groups.get(group);
+    if (!members) return;
+    members.delete(channel);
+    if (members.size === 0) this.groups.delete(group);
+  }
+
+  async groupSend(group: string, message: LayerMessage): Promise<void> {
+    this.requireOpen();
+    this.requireValidGroupName(group);
+    this.requireValidMessage(message);
+    // Checked once up front, so a bad value fails the call instead of reaching some members.
+    const first = copyMessage(message);
+    this.sweep();
+    const members = this.groups.get(group);
+    if (!members) return;
+    const joinedAfter = Date.now() - this.groupExpiryMs;
+    let copy: LayerMessage | undefined = first;
+    for (const [channel, joinedAt] of members) {
+      if (joinedAt < joinedAfter) continue;
+      if (!this.deliver(channel, copy ?? copyMessage(message))) this.recordDrop(group, channel);
+      copy = undefined;
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.channels.clear();
+    this.groups.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new ChannelLayerClosed();
+    for (const list of this.waiters.values()) {
+      for (const waiter of list) {
+        this.detach(waiter);
+        waiter.reject(error);
+      }
+    }
+    this.waiters.clear();
+    this.channels.clear();
+    this.groups.clear();
+  }
+
+  /** Hands `message` to a waiting receiver or queues it; `false` when the channel is full. */
+  private deliver(channel: string, message: LayerMessage): boolean {
+    const list = this.waiters.get(channel);
+    if (list && list.length > 0) {
+      const waiter = list.shift()!;
+      if (list.length === 0) this.waiters.delete(channel);
+      this.detach(waiter);
+      waiter.resolve(message);
+      return true;
+    }
+    let queue = this.channels.get(channel);
+    if (queue && queue.length >= this.getCapacity(channel)) {
+      // A full queue may hold only expired messages: clean it before saying no.
+      this.dropExpired(channel, queue);
+      queue = this.channels.get(channel);
+      if (queue && queue.length >= this.getCapacity(channel)) return false;
+    }
+    if (!queue) {
+      queue = [];
+      this.channels.set(channel, queue);
+    }
+    queue.push({ expiresAt: Date.now() + this.expiryMs, message });
+    return true;
+  }
+
+  /** Drops expired messages and memberships, at most a few times a second (Django does it on every call). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < Math.min(this.expiryMs / 2, 250)) return;
+    this.lastSweep = now;
+    for (const [channel, queue] of this.channels) this.dropExpired(channel, queue);
+    const joinedAfter = now - this.groupExpiryMs;
+    for (const [group, members] of this.groups) {
+      for (const [channel, joinedAt] of members) if (joinedAt < joinedAfter) members.delete(channel);
+      if (members.size === 0) this.groups.delete(group);
+    }
+  }
+
+  private dropExpired(channel: string, queue: Queued[]): void {
+    const now = Date.now();
+    let expired = 0;
+    while (expired < queue.length && queue[expired]!.expiresAt <= now) expired++;
+    if (expired === 0) return;
+    queue.splice(0, expired);
+    // Django's rule: a channel that let a message expire is presumed gone and leaves its groups.
+    this.evictFromGroups(channel);
+    if (queue.length === 0) this.channels.delete(channel);
+  }
+
+  private evictFromGroups(channel: string): void {
+    for (const [group, members] of this.groups) {
+      if (members.delete(channel) && members.size === 0) this.groups.delete(group);
+    }
+  }
+
+  private removeWaiter(channel: string, waiter: Waiter): void {
+    const list = this.waiters.get(channel);
+    if (!list) return;
+    const index = list.indexOf(waiter);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) this.waiters.delete(channel);
+  }
+
+  private detach(waiter: Waiter): void {
+    if (waiter.signal) this.parked.get(waiter.signal)?.delete(waiter);
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw new ChannelLayerClosed();
+  }
+}

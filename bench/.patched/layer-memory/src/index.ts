@@ -1,0 +1,1 @@
+export { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from "./in-memory-layer";

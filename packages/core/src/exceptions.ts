@@ -74,6 +74,14 @@ export class ChannelLayerClosed extends ChannelsError {
   }
 }
 
+/**
+ * The layer's backend (Redis, RabbitMQ, …) could not be reached within the layer's bounded wait:
+ * the operation was not done, or may not have been. Layers throw subclasses naming the backend.
+ */
+export class ChannelLayerUnavailable extends ChannelsError {
+  override name = "ChannelLayerUnavailable";
+}
+
 /** A channel or group name that breaks the naming rules. A `TypeError`, as in Django. */
 export class InvalidChannelNameError extends TypeError {
   override name = "InvalidChannelNameError";

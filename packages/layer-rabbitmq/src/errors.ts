@@ -1,10 +1,10 @@
-import { ChannelsError } from "@channels-ts/core";
+import { ChannelLayerUnavailable, ChannelsError } from "@channels-ts/core";
 
 /**
  * The broker could not be reached (or did not confirm) within `sendTimeoutMs`. The layer keeps
  * reconnecting in the background; retry the call later.
  */
-export class RabbitMQUnavailableError extends ChannelsError {
+export class RabbitMQUnavailableError extends ChannelLayerUnavailable {
   override name = "RabbitMQUnavailableError";
 }
 

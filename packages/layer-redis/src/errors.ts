@@ -1,7 +1,7 @@
-import { ChannelsError } from "@channels-ts/core";
+import { ChannelLayerUnavailable, ChannelsError } from "@channels-ts/core";
 
 /** Redis did not answer in time (down, restarting, unreachable): the operation was not done, or may not have been. */
-export class RedisUnavailableError extends ChannelsError {
+export class RedisUnavailableError extends ChannelLayerUnavailable {
   override name = "RedisUnavailableError";
 }
 

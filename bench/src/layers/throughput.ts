@@ -1,8 +1,10 @@
 // One channel layer alone, no server: `send`/`receive` and `groupSend` throughput. Run as a child:
-// `throughput.ts memory '<json sizes>'` or `throughput.ts redis '<json sizes>' redis://…`.
+// `throughput.ts memory '<json sizes>'`, `throughput.ts redis '<json sizes>' redis://…` or
+// `throughput.ts rabbitmq '<json sizes>' amqp://…`.
 // Prints `RESULT {json}`. The same loops are in ../../django/layer_bench.py for Django's layers.
 import type { ChannelLayer } from "@channels-ts/core";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { RabbitMQChannelLayer } from "@channels-ts/layer-rabbitmq";
 import { RedisChannelLayer } from "@channels-ts/layer-redis";
 
 export interface LayerSizes {
@@ -61,10 +63,14 @@ async function groupSend(layer: ChannelLayer, sizes: LayerSizes, ms: number): Pr
   return deliveries / ((performance.now() - start) / 1000);
 }
 
-const [kind, sizesJson, redisUrl] = process.argv.slice(2);
+const [kind, sizesJson, url] = process.argv.slice(2);
 const sizes = JSON.parse(sizesJson!) as LayerSizes;
-const layer: ChannelLayer =
-  kind === "redis" ? new RedisChannelLayer({ hosts: [redisUrl!] }) : new InMemoryChannelLayer();
+function makeLayer(): ChannelLayer {
+  if (kind === "redis") return new RedisChannelLayer({ hosts: [url!] });
+  if (kind === "rabbitmq") return new RabbitMQChannelLayer({ url: url! });
+  return new InMemoryChannelLayer();
+}
+const layer = makeLayer();
 // A short warm-up of each loop first, so the JIT and the connections are ready.
 await sendReceive(layer, sizes, sizes.maxMs / 5);
 const sendReceivePerSecond = await sendReceive(layer, sizes, sizes.maxMs);

@@ -1,8 +1,9 @@
 // Layer throughput: each channel layer alone (no server, no sockets), in its own process on the
-// server CPU: channels-ts's in-memory and Redis layers beside Django's in-memory layer and
-// channels_redis, driven by the same loops.
-import { existsSync } from "node:fs";
+// server CPU: channels-ts's in-memory, Redis and RabbitMQ layers beside Django's in-memory layer
+// and channels_redis, driven by the same loops.
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { startRabbitMQ } from "../../../packages/layer-rabbitmq/test/rabbitmq-server";
 import { BENCH_DIR, Child, nodeArgs } from "../proc/child";
 import { SERVER_CPU } from "../proc/load";
 import type { Row, Scenario } from "../report/table";
@@ -18,9 +19,10 @@ interface LayerRun {
 export async function layerScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
   const sizes = JSON.stringify(ctx.config.layer);
+  let amqpUrl = "";
   const node = (kind: string) => () => {
     const [cmd, flags] = nodeArgs("src/layers/throughput.ts", ctx.nodeFlags);
-    return [cmd, [...flags, kind, sizes, ctx.redisUrl]] as [string, string[]];
+    return [cmd, [...flags, kind, sizes, kind === "rabbitmq" ? amqpUrl : ctx.redisUrl]] as [string, string[]];
   };
   const python = (kind: string) => () =>
     ["/usr/bin/python3", [join(BENCH_DIR, "django", "layer_bench.py"), kind, sizes, ctx.redisUrl]] as [
@@ -53,23 +55,30 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
       command: python("redis"),
     },
   ];
-  // The RabbitMQ layer's owner may add its own runner; its figures join the table when it is there.
-  if (existsSync(join(BENCH_DIR, "src", "layers", "rabbitmq.ts"))) {
-    runs.push({
-      id: "rabbitmq",
-      label: "channels-ts RabbitMQChannelLayer",
-      djangoPeer: "django-redis",
-      command: node("rabbitmq"),
-    });
-  }
+  // Django has no RabbitMQ layer of its own (channels_rabbitmq is third-party): compared with channels_redis.
+  runs.push({
+    id: "rabbitmq",
+    label: "channels-ts RabbitMQChannelLayer",
+    djangoPeer: "django-redis",
+    command: node("rabbitmq"),
+  });
   const rows: Row[] = [];
+  // A private broker, started only for its row (it takes seconds to boot).
+  let broker: Awaited<ReturnType<typeof startRabbitMQ>> | undefined;
   for (const run of runs) {
     ctx.log(`layer: ${run.label}`);
     const row: Row = { id: run.id, label: run.label, djangoPeer: run.djangoPeer, values: {} };
     await ctx.flushRedis();
-    const [cmd, args] = run.command();
-    const child = new Child(cmd, args, { label: run.label, cpu: SERVER_CPU });
+    let child: Child | undefined;
     try {
+      if (run.id === "rabbitmq") {
+        if (!hasRabbitMQ())
+          throw new Error("rabbitmq-server is not installed (Debian package rabbitmq-server)");
+        broker = await startRabbitMQ();
+        amqpUrl = broker.url;
+      }
+      const [cmd, args] = run.command();
+      child = new Child(cmd, args, { label: run.label, cpu: SERVER_CPU });
       const match = await child.waitFor(/RESULT (\{.*\})/, ctx.config.childTimeoutMs);
       const result = JSON.parse(match[1]!) as {
         sendReceivePerSecond: number;
@@ -79,7 +88,9 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
     } catch (error) {
       row.error = errorText(error);
     } finally {
-      await child.stop();
+      await child?.stop();
+      await broker?.stop();
+      broker = undefined;
     }
     rows.push(row);
   }
@@ -103,4 +114,15 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
       },
     ],
   };
+}
+
+function hasRabbitMQ(): boolean {
+  try {
+    execFileSync("sh", ["-c", "command -v rabbitmq-server || test -x /usr/sbin/rabbitmq-server"], {
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -99,10 +99,16 @@ export class NoHandlerError extends ChannelsError {
     readonly messageType: string,
     readonly handlerName: string,
     consumerName: string,
+    /** The type names one of the framework's own methods, which messages can never reach. */
+    readonly reserved = false,
   ) {
     super(
-      `No handler for message type "${messageType}" on ${consumerName}: define a method ` +
-        `${handlerName}(message), or override handleUnknown(message) to ignore or log such messages.`,
+      reserved
+        ? `Message type "${messageType}" on ${consumerName} names the framework method ${handlerName}(), which ` +
+            `messages cannot reach: give the message another type (e.g. "app.${messageType}" handled by ` +
+            `app_${handlerName}(message)), or override handleUnknown(message) to ignore or log such messages.`
+        : `No handler for message type "${messageType}" on ${consumerName}: define a method ` +
+            `${handlerName}(message), or override handleUnknown(message) to ignore or log such messages.`,
     );
   }
 }

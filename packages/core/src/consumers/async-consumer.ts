@@ -96,7 +96,8 @@ export class AsyncConsumer {
    * as Django does; override it to ignore or log such messages instead.
    */
   async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
-    throw new NoHandlerError(message.type, getHandlerName(message), this.constructor.name);
+    const name = getHandlerName(message);
+    throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }
 
   /** Runs once when the instance ends, however it ends. Subclasses release what they hold. */

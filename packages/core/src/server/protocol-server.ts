@@ -144,7 +144,15 @@ export class ProtocolServer {
 
   /** One timer for every deadline: handshakes, keepalive, HTTP timeouts, close timeouts. */
   private readonly sweep = (): void => {
-    const now = clock();
+    try {
+      this.sweepDeadlines(clock());
+    } catch (error) {
+      // A timer callback that throws would take the process down: log it and sweep again next tick.
+      this.logger.error("Internal error in the server's deadline sweep:", error);
+    }
+  };
+
+  private sweepDeadlines(now: number): void {
     for (const instance of this.handshakes) {
       if (now >= instance.handshakeDeadline) {
         this.logger.warn(
@@ -156,10 +164,11 @@ export class ProtocolServer {
     const { pingIntervalMs, pingTimeoutMs } = this.options;
     if (pingIntervalMs > 0)
       for (const socket of this.sockets) socket.keepalive(now, pingIntervalMs, pingTimeoutMs);
-    if (httpTimeoutMs !== undefined) {
-      for (const instance of this.instances) {
-        if (instance instanceof HttpInstance && instance.timeoutAt !== 0 && now >= instance.timeoutAt)
-          instance.timeOut();
+    for (const request of this.timedRequests) {
+      if (request.timeoutAt === 0 || request.finished) this.timedRequests.delete(request);
+      else if (now >= request.timeoutAt) {
+        this.timedRequests.delete(request);
+        request.timeOut();
       }
     }
     for (const instance of this.ending) {
@@ -173,7 +182,7 @@ export class ProtocolServer {
         }
       }
     }
-  };
+  }
 
   /**
    * Graceful shutdown: refuse new connections, close WebSockets with 1001, end streaming HTTP

@@ -107,18 +107,31 @@ export class WebSocketInstance extends ApplicationInstance {
       this.endHandshake();
       this.disconnected(1006, "");
     };
+    // Node hands over upgrade sockets without reading them, so a client that leaves during the
+    // handshake would go unnoticed: read now, keeping any early bytes for ws (bounded).
+    this.onHandshakeData = (chunk: Buffer) => {
+      const head = this.head === null || this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+      this.head = head;
+      if (head.length > server.options.maxMessageBytes + 14) socket.destroy();
+    };
     socket.on("error", onSocketError);
     socket.on("close", this.onHandshakeSocketClose);
+    socket.on("data", this.onHandshakeData);
   }
+
+  private onHandshakeData: ((chunk: Buffer) => void) | null;
 
   private onHandshakeSocketClose: (() => void) | null;
 
   private endHandshake(): void {
     this.server.handshakes.delete(this);
     const socket = this.socket;
-    if (socket !== null && this.onHandshakeSocketClose !== null)
+    if (socket !== null && this.onHandshakeSocketClose !== null) {
       socket.off("close", this.onHandshakeSocketClose);
+      socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
+    }
     this.onHandshakeSocketClose = null;
+    this.onHandshakeData = null;
     this.req = null;
     this.head = null;
   }
@@ -232,6 +245,9 @@ export class WebSocketInstance extends ApplicationInstance {
     // The client offered protocols but the app chose none: answer without the header (RFC 6455).
     req[ACCEPTED_SUBPROTOCOL] = typeof subprotocol === "string" ? subprotocol : false;
     const socket = this.socket as Duplex;
+    // ws takes over reading, synchronously, with the early bytes as `head`.
+    socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
+    this.onHandshakeData = null;
     const head = this.head as Buffer;
     this.server.handshakes.delete(this);
     this.server.wss.handleUpgrade(req, socket, head, (ws) => this.opened(ws));

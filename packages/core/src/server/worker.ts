@@ -133,11 +133,29 @@ export class Worker {
   async close(): Promise<void> {
     this.abort.abort();
     await this.running?.catch(() => {});
-    const deadline = Date.now() + this.closeTimeoutMs;
-    const running = (): ChannelInstance[] => [...this.instances.values()].filter((i) => !i.finished);
     // Instances idle in receive() have nothing left to do: cancel those at once.
-    for (const instance of running()) if (instance.waiting) instance.cancel();
-    while (running().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const instance of running()) instance.cancel();
+    for (const instance of this.stillRunning()) if (instance.waiting) instance.cancel();
+    if (this.stillRunning().length > 0) await this.allFinished(this.closeTimeoutMs);
+    for (const instance of this.stillRunning()) instance.cancel();
+  }
+
+  private stillRunning(): ChannelInstance[] {
+    return [...this.instances.values()].filter((instance) => !instance.finished);
+  }
+
+  /** Resolves when every instance has finished, or after `timeoutMs`. */
+  private allFinished(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const instance of this.instances.values()) instance.onFinished = null;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const check = (): void => {
+        if (this.stillRunning().length === 0) done();
+      };
+      for (const instance of this.instances.values()) instance.onFinished = check;
+    });
   }
 }

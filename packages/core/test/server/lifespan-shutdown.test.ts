@@ -194,6 +194,19 @@ describe("graceful shutdown", () => {
     expect(await text).toBe("data: hi\n\n");
   });
 
+  it("handleSignals: SIGTERM closes the server gracefully, and close() removes the handlers", async () => {
+    const before = process.listeners("SIGTERM");
+    const server = await start(echoApp(), { handleSignals: true });
+    const added = process.listeners("SIGTERM").filter((l) => !before.includes(l));
+    expect(added).toHaveLength(1);
+    const client = await connect(server.wsUrl);
+    (added[0] as (signal: NodeJS.Signals) => void)("SIGTERM");
+    expect((await client.closed).code).toBe(1001);
+    await server.close();
+    expect(process.listeners("SIGTERM")).toEqual(before);
+    expect(server.logger.has("info", "Received SIGTERM")).toBe(true);
+  });
+
   it("close() is idempotent", async () => {
     const server = await start(echoApp());
     await Promise.all([server.close(), server.close()]);

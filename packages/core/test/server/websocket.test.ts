@@ -189,6 +189,39 @@ describe("WebSocket handshake", () => {
     expect(server.logger.has("warn", "handshake timed out")).toBe(true);
   });
 
+  it("a client that leaves during the handshake gives the app disconnect 1006; its late accept is ignored", async () => {
+    const rec = new Recorder();
+    const clientGone = deferred();
+    const server = await start(async (_scope, receive, send) => {
+      rec.record(await receive());
+      await clientGone.promise;
+      rec.record(await receive());
+      await send({ type: "websocket.accept" });
+      rec.poke();
+    });
+    const ws = new WebSocket(server.wsUrl);
+    ws.on("error", () => {});
+    await rec.until(() => rec.events.length === 1, "websocket.connect");
+    ws.terminate();
+    clientGone.resolve();
+    await rec.until(() => rec.events.length === 2, "websocket.disconnect");
+    expect(rec.events[1]).toEqual({ type: "websocket.disconnect", code: 1006, reason: "" });
+    expect(rec.errors).toEqual([]);
+  });
+
+  it("permessage-deflate is off by default and negotiated when enabled", async () => {
+    const plain = await start(echoApp());
+    const offered = await connect(plain.wsUrl, undefined, { perMessageDeflate: true });
+    expect(offered.ws.extensions).toBe("");
+    offered.ws.close();
+    const deflating = await start(echoApp(), { perMessageDeflate: true });
+    const compressed = await connect(deflating.wsUrl, undefined, { perMessageDeflate: true });
+    expect(compressed.ws.extensions).toContain("permessage-deflate");
+    compressed.ws.send("squeeze me ".repeat(100));
+    expect(await compressed.text(0)).toBe("squeeze me ".repeat(100));
+    compressed.ws.close();
+  });
+
   it("refuses malformed upgrade requests before calling the app", async () => {
     let calls = 0;
     const server = await start(async () => {
@@ -495,7 +528,7 @@ describe("WebSocket limits", () => {
   });
 
   it("pings idle clients, which stay connected while they answer", async () => {
-    const server = await start(echoApp(), { pingIntervalMs: 40, pingTimeoutMs: 200 });
+    const server = await start(echoApp(), { pingIntervalMs: 40, pingTimeoutMs: 5_000 });
     const client = await connect(server.wsUrl);
     await client.pinged(3);
     expect(client.ws.readyState).toBe(WebSocket.OPEN);

@@ -1,7 +1,0 @@
-export { type DenialResponse, denyConnection, sendDenial, supportsDenialResponse } from "./denial";
-export {
-  AllowedHostsOriginValidator,
-  OriginValidator,
-  type OriginValidatorOptions,
-} from "./origin-validator";
-export { WebsocketDenier } from "./websocket-denier";

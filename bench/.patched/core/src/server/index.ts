@@ -1,9 +1,0 @@
-/**
- * `@channels-ts/core/server`: the production server (Daphne's role) and the worker.
- */
-export { type AttachedServer, attach } from "./attach";
-export { LifespanStartupFailed } from "./lifespan";
-export { clientLabel, defaultLogger, type Logger, silentLogger } from "./logger";
-export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
-export { type RunningServer, serve } from "./serve";
-export { Worker, type WorkerOptions } from "./worker";

@@ -1,1 +1,0 @@
-export { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from "./in-memory-layer";

@@ -1,19 +1,12 @@
 import { channelLayers } from "@channels-ts/core";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
+import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { websocketRoutes } from "./asgi";
 import { MAX_MESSAGE_LENGTH, type ServerFrame } from "./consumers";
 
-let layer: InMemoryChannelLayer;
-beforeEach(() => {
-  layer = new InMemoryChannelLayer();
-  channelLayers.set("default", layer);
-});
-afterEach(async () => {
-  channelLayers.reset();
-  await layer.close();
-});
+const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
 async function join(path: string): Promise<WebsocketCommunicator> {
   const client = new WebsocketCommunicator(websocketRoutes, path);
@@ -39,7 +32,7 @@ describe("ChatConsumer", () => {
     await alice.disconnect();
     expect(await next(bob)).toMatchObject({ type: "leave", name: "Alice" });
     await bob.disconnect();
-    expect(layer.groups.size).toBe(0);
+    expect(layer().groups.size).toBe(0);
   });
 
   it("keeps rooms apart", async () => {
@@ -50,7 +43,7 @@ describe("ChatConsumer", () => {
     await red.sendJsonTo({ message: "only red" });
     expect(await next(red)).toMatchObject({ type: "chat", message: "only red", name: "anonymous" });
     expect(await blue.receiveNothing()).toBe(true);
-    expect([...layer.groups.keys()].sort()).toEqual(["chat_blue", "chat_red"]);
+    expect([...layer().groups.keys()].sort()).toEqual(["chat_blue", "chat_red"]);
     await red.disconnect();
     await blue.disconnect();
   });

@@ -1,8 +1,9 @@
 // The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
 import { AsyncWebsocketConsumer, channelLayers } from "@channels-ts/core";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
+import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 
 export class ChatConsumer extends AsyncWebsocketConsumer {
   roomGroupName = "chat_chat_room";
@@ -22,15 +23,7 @@ export class ChatConsumer extends AsyncWebsocketConsumer {
   }
 }
 
-let layer: InMemoryChannelLayer;
-beforeEach(() => {
-  layer = new InMemoryChannelLayer();
-  channelLayers.set("default", layer);
-});
-afterEach(async () => {
-  channelLayers.reset();
-  await layer.close();
-});
+const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
 it("delivers a message from one client to both, and empties the group on disconnect", async () => {
   const app = ChatConsumer.asAsgi();
@@ -38,7 +31,7 @@ it("delivers a message from one client to both, and empties the group on disconn
   const bob = new WebsocketCommunicator(app, "/ws/chat/");
   expect((await alice.connect()).connected).toBe(true);
   expect((await bob.connect()).connected).toBe(true);
-  expect(layer.groups.get("chat_chat_room")?.size).toBe(2);
+  expect(layer().groups.get("chat_chat_room")?.size).toBe(2);
 
   await alice.sendTo(JSON.stringify({ message: "hello" }));
   expect(await alice.receiveFrom()).toBe('{"message":"hello"}');
@@ -47,5 +40,5 @@ it("delivers a message from one client to both, and empties the group on disconn
 
   await alice.disconnect();
   await bob.disconnect();
-  expect(layer.groups.has("chat_chat_room")).toBe(false);
+  expect(layer().groups.has("chat_chat_room")).toBe(false);
 });

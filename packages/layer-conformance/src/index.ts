@@ -462,3 +462,4 @@ export {
   type StartRedisServerOptions,
   startRedisServer,
 } from "./redis-server";
+export { useChannelLayer } from "./use-channel-layer";

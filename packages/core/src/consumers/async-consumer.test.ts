@@ -1,6 +1,7 @@
 // §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
+import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
@@ -12,15 +13,7 @@ import { getHandlerName } from "./handler-name";
 import { AsyncHttpConsumer } from "./http-consumer";
 import { AsyncWebsocketConsumer } from "./websocket-consumer";
 
-let layer: InMemoryChannelLayer;
-beforeEach(() => {
-  layer = new InMemoryChannelLayer();
-  channelLayers.set("default", layer);
-});
-afterEach(async () => {
-  channelLayers.reset();
-  await layer.close();
-});
+const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
 /** A promise the test resolves by hand. */
 function gate() {
@@ -94,7 +87,7 @@ describe("dispatch", () => {
       }
     }
     const { comm, channelName } = await connectReporter(Chat);
-    await layer.send(channelName, { type: "chat.message", text: "hi" });
+    await layer().send(channelName, { type: "chat.message", text: "hi" });
     expect(await comm.receiveFrom()).toBe("hi");
     expect(seen).toEqual([{ type: "chat.message", text: "hi" }]);
     await comm.disconnect();
@@ -108,7 +101,7 @@ describe("dispatch", () => {
       }
     }
     const { comm, channelName } = await connectReporter(Private);
-    await layer.send(channelName, { type: "_my_private_handler" });
+    await layer().send(channelName, { type: "_my_private_handler" });
     const error = await comm.receiveFrom().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidMessageError);
     expect((error as Error).message).toMatch(/Malformed type in message \(leading underscore\)/);
@@ -124,7 +117,7 @@ describe("dispatch", () => {
       }
     }
     const { comm, channelName } = await connectReporter(Private);
-    await layer.send(channelName, { type: ".my_private_handler" });
+    await layer().send(channelName, { type: ".my_private_handler" });
     const error = await comm.receiveFrom().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidMessageError);
     expect((error as Error).message).toMatch(/Malformed type in message \(leading underscore\)/);
@@ -134,7 +127,7 @@ describe("dispatch", () => {
 
   it("CD-04 ★ an unknown type goes to handleUnknown, which by default throws NoHandlerError and ends the consumer", async () => {
     const { comm, channelName } = await connectReporter(ChannelReporter);
-    await layer.send(channelName, { type: "no.handler" });
+    await layer().send(channelName, { type: "no.handler" });
     const error = await comm.receiveFrom().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoHandlerError);
     expect((error as NoHandlerError).name).toBe("NoHandlerError");
@@ -158,8 +151,8 @@ describe("dispatch", () => {
       }
     }
     const { comm, channelName } = await connectReporter(Tolerant);
-    await layer.send(channelName, { type: "no.handler" });
-    await layer.send(channelName, { type: "ping" });
+    await layer().send(channelName, { type: "no.handler" });
+    await layer().send(channelName, { type: "ping" });
     expect(await comm.receiveFrom()).toBe("pong");
     expect(ignored).toEqual(["no.handler"]);
     await comm.disconnect();
@@ -243,7 +236,7 @@ describe("dispatch", () => {
     const { comm, channelName } = await connectReporter(Ordered);
     await comm.sendTo("block");
     await comm.sendTo("second");
-    await layer.send(channelName, { type: "layer.message", n: 1 });
+    await layer().send(channelName, { type: "layer.message", n: 1 });
     slow.open();
     const got = [await comm.receiveFrom(), await comm.receiveFrom(), await comm.receiveFrom()];
     expect(got).toEqual(["client:block", "client:second", "layer:1"]);
@@ -258,7 +251,7 @@ describe("dispatch", () => {
       }
     }
     const { comm, channelName } = await connectReporter(Collector);
-    for (let i = 0; i < 5; i++) await layer.send(channelName, { type: "item", n: i });
+    for (let i = 0; i < 5; i++) await layer().send(channelName, { type: "item", n: i });
     const got: unknown[] = [];
     for (let i = 0; i < 5; i++) got.push(await comm.receiveFrom());
     expect(got).toEqual(["0", "1", "2", "3", "4"]);
@@ -300,7 +293,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
       }
     }
     const { comm, channelName } = await connectReporter(Guarded);
-    await layer.send(channelName, { type });
+    await layer().send(channelName, { type });
     expect(await comm.receiveFrom()).toBe(`unknown:${type}`);
     expect(unknown).toEqual([type]);
     expect(closed).toBe(false);
@@ -309,10 +302,12 @@ describe("reserved names (a deliberate difference from Django: framework methods
 
   it("a layer message {type: 'close'} crashes a default consumer with NoHandlerError instead of closing it", async () => {
     const { comm, channelName } = await connectReporter(ChannelReporter);
-    await layer.send(channelName, { type: "close" });
+    await layer().send(channelName, { type: "close" });
     const error = await comm.receiveOutput().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoHandlerError);
-    expect((error as Error).message).toMatch(/Message type "close" .* names the framework method close\(\), which messages cannot reach/);
+    expect((error as Error).message).toMatch(
+      /Message type "close" .* names the framework method close\(\), which messages cannot reach/,
+    );
   });
 
   it("protocol handlers and the user's own methods stay reachable", async () => {
@@ -325,9 +320,9 @@ describe("reserved names (a deliberate difference from Django: framework methods
       }
     }
     const { comm, channelName } = await connectReporter(Reachable);
-    await layer.send(channelName, { type: "websocket.receive", text: "as if from the client" });
+    await layer().send(channelName, { type: "websocket.receive", text: "as if from the client" });
     expect(await comm.receiveFrom()).toBe("echo:as if from the client");
-    await layer.send(channelName, { type: "notify", text: "x" });
+    await layer().send(channelName, { type: "notify", text: "x" });
     expect(await comm.receiveFrom()).toBe("notify:x");
     await comm.disconnect();
   });
@@ -337,7 +332,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
       label = "not a method";
     }
     const { comm, channelName } = await connectReporter(WithField);
-    await layer.send(channelName, { type: "label" });
+    await layer().send(channelName, { type: "label" });
     await expect(comm.receiveOutput()).rejects.toBeInstanceOf(NoHandlerError);
   });
 });
@@ -386,8 +381,8 @@ describe("channel layer and lifecycle", () => {
     await a.comm.disconnect();
     await b.comm.disconnect();
     // Nobody listens any more: a message to the old channel is queued, not delivered.
-    await layer.send(a.channelName, { type: "late" });
-    expect(layer.channels.has(a.channelName)).toBe(true);
+    await layer().send(a.channelName, { type: "late" });
+    expect(layer().channels.has(a.channelName)).toBe(true);
   });
 
   it("CD-08 ★ asAsgi() makes a fresh instance per scope", async () => {
@@ -506,7 +501,7 @@ describe("channel layer and lifecycle", () => {
     }
     const { comm, channelName } = await connectReporter(Mutator);
     const original = { type: "mutate", list: [1] };
-    await layer.send(channelName, original);
+    await layer().send(channelName, original);
     expect(await comm.receiveFrom()).toBe("[1,99]");
     expect(original.list).toEqual([1]);
     await comm.disconnect();

@@ -1,7 +1,8 @@
 // §C.4 of reference/channels-api.md: AsyncHttpConsumer and the HTTP communicator, plus the
 // response kept open for server-sent events (a deliberate difference from Django).
+import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NoHandlerError } from "../exceptions";
 import { channelLayers } from "../layers/registry";
 import type { HttpScope, LayerMessage } from "../protocol/types";
@@ -9,15 +10,7 @@ import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";
 import { AsyncHttpConsumer } from "./http-consumer";
 
-let layer: InMemoryChannelLayer;
-beforeEach(() => {
-  layer = new InMemoryChannelLayer();
-  channelLayers.set("default", layer);
-});
-afterEach(async () => {
-  channelLayers.reset();
-  await layer.close();
-});
+const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
@@ -196,7 +189,7 @@ describe("AsyncHttpConsumer", () => {
     await comm.sendInput({ type: "http.request", body: encode("request") });
     await comm.receiveOutput();
     const channel = decode(((await comm.receiveOutput()) as { body: Uint8Array }).body);
-    await layer.send(channel, { type: "handle" });
+    await layer().send(channel, { type: "handle" });
     const error = await comm.wait().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoHandlerError);
     expect(bodies).toEqual(["request"]);
@@ -243,10 +236,10 @@ describe("AsyncHttpConsumer kept open (server-sent events)", () => {
   it("stays alive after handle(), dispatching layer messages as body chunks, until finish()", async () => {
     const comm = await openStream();
     expect(comm.done).toBe(false);
-    expect(layer.groups.get("news")?.size).toBe(1);
+    expect(layer().groups.get("news")?.size).toBe(1);
 
-    await layer.groupSend("news", { type: "news.item", text: "one" });
-    await layer.groupSend("news", { type: "news.item", text: "two" });
+    await layer().groupSend("news", { type: "news.item", text: "one" });
+    await layer().groupSend("news", { type: "news.item", text: "two" });
     const first = await comm.receiveOutput();
     const second = await comm.receiveOutput();
     expect(first).toStrictEqual({
@@ -261,7 +254,7 @@ describe("AsyncHttpConsumer kept open (server-sent events)", () => {
     });
     expect(comm.done).toBe(false);
 
-    await layer.groupSend("news", { type: "news.end" });
+    await layer().groupSend("news", { type: "news.end" });
     expect(await comm.receiveOutput()).toStrictEqual({
       type: "http.response.body",
       body: new Uint8Array(0),
@@ -269,17 +262,17 @@ describe("AsyncHttpConsumer kept open (server-sent events)", () => {
     });
     await comm.wait();
     expect(Events.disconnects).toBe(1);
-    expect(layer.groups.size).toBe(0);
+    expect(layer().groups.size).toBe(0);
   });
 
   it("ends when the client goes away, running disconnect() once", async () => {
     const comm = await openStream();
-    await layer.groupSend("news", { type: "news.item", text: "one" });
+    await layer().groupSend("news", { type: "news.item", text: "one" });
     await comm.receiveOutput();
     await comm.sendInput({ type: "http.disconnect" });
     await comm.wait();
     expect(Events.disconnects).toBe(1);
-    expect(layer.groups.size).toBe(0);
+    expect(layer().groups.size).toBe(0);
     expect(await comm.receiveNothing()).toBe(true);
   });
 
@@ -288,12 +281,12 @@ describe("AsyncHttpConsumer kept open (server-sent events)", () => {
     const comm = new HttpCommunicator(Events.asAsgi(), "GET", "/events/");
     const response = comm.getResponse();
     // The group membership is the consumer's sign that it is streaming; wait for it (bounded).
-    for (let i = 0; i < 100 && !layer.groups.has("news"); i++) {
+    for (let i = 0; i < 100 && !layer().groups.has("news"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    expect(layer.groups.get("news")?.size).toBe(1);
-    await layer.groupSend("news", { type: "news.item", text: "x" });
-    await layer.groupSend("news", { type: "news.end" });
+    expect(layer().groups.get("news")?.size).toBe(1);
+    await layer().groupSend("news", { type: "news.item", text: "x" });
+    await layer().groupSend("news", { type: "news.end" });
     const { status, headers, body } = await response;
     expect(status).toBe(200);
     expect(headers).toEqual([["content-type", "text/event-stream"]]);

@@ -1,6 +1,7 @@
 // §C.2 of reference/channels-api.md: AsyncWebsocketConsumer (async variants only).
+import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AcceptConnection,
   DenyConnection,
@@ -13,15 +14,7 @@ import { TimeoutError } from "../testing/timeout-error";
 import { WebsocketCommunicator } from "../testing/websocket-communicator";
 import { AsyncWebsocketConsumer } from "./websocket-consumer";
 
-let layer: InMemoryChannelLayer;
-beforeEach(() => {
-  layer = new InMemoryChannelLayer();
-  channelLayers.set("default", layer);
-});
-afterEach(async () => {
-  channelLayers.reset();
-  await layer.close();
-});
+const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -343,14 +336,14 @@ describe("groups", () => {
     let membersAtConnect: number | undefined;
     class Grouped extends GroupEcho {
       override async connect() {
-        membersAtConnect = layer.groups.get("chat")?.size;
+        membersAtConnect = layer().groups.get("chat")?.size;
         await this.accept();
       }
     }
     const comm = new WebsocketCommunicator(Grouped.asAsgi(), "/testws/");
     expect((await comm.connect()).connected).toBe(true);
     expect(membersAtConnect).toBe(1);
-    await layer.groupSend("chat", { type: "websocket.receive", text: "hello" });
+    await layer().groupSend("chat", { type: "websocket.receive", text: "hello" });
     expect(await comm.receiveFrom()).toBe("hello");
     await comm.disconnect();
   });
@@ -358,9 +351,9 @@ describe("groups", () => {
   it("WS-07 ★ disconnect leaves the groups: layer.groups is empty", async () => {
     const comm = new WebsocketCommunicator(GroupEcho.asAsgi(), "/testws/");
     await comm.connect();
-    expect(layer.groups.get("chat")?.size).toBe(1);
+    expect(layer().groups.get("chat")?.size).toBe(1);
     await comm.disconnect();
-    expect(layer.groups.size).toBe(0);
+    expect(layer().groups.size).toBe(0);
   });
 
   it("a consumer cancelled before disconnect still leaves its groups", async () => {
@@ -370,7 +363,7 @@ describe("groups", () => {
     const comm = new WebsocketCommunicator(NeverAccepts.asAsgi(), "/");
     await expect(comm.connect(50)).rejects.toBeInstanceOf(TimeoutError);
     await comm.wait();
-    expect(layer.groups.size).toBe(0);
+    expect(layer().groups.size).toBe(0);
   });
 
   it("WS-08 ★ groups without a registered layer: InvalidChannelLayerError that says how to register one", async () => {
@@ -389,7 +382,7 @@ describe("groups", () => {
 
   it("WS-08 a layer without the groups extension is refused the same way", async () => {
     channelLayers.reset();
-    const noGroups = Object.assign(Object.create(layer) as InMemoryChannelLayer, { extensions: ["flush"] });
+    const noGroups = Object.assign(Object.create(layer()) as InMemoryChannelLayer, { extensions: ["flush"] });
     channelLayers.set("default", noGroups);
     class Grouped extends AsyncWebsocketConsumer {
       override groups = ["g1"];

@@ -5,6 +5,7 @@ import {
   ChannelLayerClosed,
   copyMessage,
   type LayerMessage,
+  WaitingReceivers,
 } from "@channels-ts/core";
 
 /** Options of `InMemoryChannelLayer`: those of every layer. */
@@ -13,13 +14,6 @@ export interface InMemoryChannelLayerOptions extends BaseChannelLayerOptions {}
 interface Queued {
   expiresAt: number;
   message: LayerMessage;
-}
-
-interface Waiter {
-  resolve(message: LayerMessage): void;
-  reject(error: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -43,7 +37,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   /** Group → channel → time it joined (ms since epoch). */
   readonly groups = new Map<string, Map<string, number>>();
   /** Receivers waiting per channel, first come first served. Not touched by `flush()`. */
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly receivers = new WaitingReceivers();
   private lastSweep = 0;
   private closed = false;
 
@@ -77,19 +71,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
       }
       this.channels.delete(channel);
     }
-    return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.removeWaiter(channel, waiter);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      const list = this.waiters.get(channel);
-      if (list) list.push(waiter);
-      else this.waiters.set(channel, [waiter]);
-    });
+    return this.receivers.wait(channel, signal);
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
@@ -143,28 +125,14 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const error = new ChannelLayerClosed();
-    for (const list of this.waiters.values()) {
-      for (const waiter of list) {
-        this.detach(waiter);
-        waiter.reject(error);
-      }
-    }
-    this.waiters.clear();
+    this.receivers.rejectAll(new ChannelLayerClosed());
     this.channels.clear();
     this.groups.clear();
   }
 
   /** Hands `message` to a waiting receiver or queues it; `false` when the channel is full. */
   private deliver(channel: string, message: LayerMessage): boolean {
-    const list = this.waiters.get(channel);
-    if (list && list.length > 0) {
-      const waiter = list.shift()!;
-      if (list.length === 0) this.waiters.delete(channel);
-      this.detach(waiter);
-      waiter.resolve(message);
-      return true;
-    }
+    if (this.receivers.deliver(channel, message)) return true;
     let queue = this.channels.get(channel);
     if (queue && queue.length >= this.getCapacity(channel)) {
       // A full queue may hold only expired messages: clean it before saying no.
@@ -208,18 +176,6 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     for (const [group, members] of this.groups) {
       if (members.delete(channel) && members.size === 0) this.groups.delete(group);
     }
-  }
-
-  private removeWaiter(channel: string, waiter: Waiter): void {
-    const list = this.waiters.get(channel);
-    if (!list) return;
-    const index = list.indexOf(waiter);
-    if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this.waiters.delete(channel);
-  }
-
-  private detach(waiter: Waiter): void {
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
   }
 
   private requireOpen(): void {

@@ -2,9 +2,8 @@
  * The process-local channels of one layer: a bounded buffer and a line of waiting receivers per
  * channel. Messages arrive here from this process's own sends and from the process queue.
  */
-import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
+import { ChannelLayerClosed, type LayerMessage, WaitingReceivers } from "@channels-ts/core";
 import { decodeOrNull } from "./codec";
-import { detach, type Waiter } from "./waiter";
 
 interface Buffered {
   expiresAt: number;
@@ -13,7 +12,7 @@ interface Buffered {
 
 export class LocalChannels {
   private readonly buffers = new Map<string, Buffered[]>();
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly receivers = new WaitingReceivers();
 
   constructor(
     private readonly capacityOf: (channel: string) => number,
@@ -25,14 +24,10 @@ export class LocalChannels {
   /** Hands the message to a waiting receiver or buffers it; `false` when the channel is full. */
   deliver(channel: string, body: Buffer, expiresAt: number): boolean {
     if (expiresAt <= Date.now()) return true; // expired on the way: as good as delivered and dropped
-    const list = this.waiters.get(channel);
-    if (list && list.length > 0) {
+    if (this.receivers.count(channel) > 0) {
       const message = decodeOrNull(body, this.onUndecodable);
-      if (message === null) return true; // skipped; the waiter keeps waiting
-      const waiter = list.shift()!;
-      if (list.length === 0) this.waiters.delete(channel);
-      detach(waiter);
-      waiter.resolve(message);
+      // An undecodable message is skipped; the waiter keeps waiting.
+      if (message !== null) this.receivers.deliver(channel, message);
       return true;
     }
     let buffer = this.buffers.get(channel);
@@ -67,19 +62,7 @@ export class LocalChannels {
       this.buffers.delete(channel);
       if (expired) this.onExpired(channel);
     }
-    return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.removeWaiter(channel, waiter);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      const list = this.waiters.get(channel);
-      if (list) list.push(waiter);
-      else this.waiters.set(channel, [waiter]);
-    });
+    return this.receivers.wait(channel, signal);
   }
 
   /** Drops expired messages everywhere (and the channels that held them from their groups). */
@@ -94,14 +77,7 @@ export class LocalChannels {
 
   /** Rejects every waiting receiver with `ChannelLayerClosed` and forgets everything. */
   close(): void {
-    const error = new ChannelLayerClosed();
-    for (const list of this.waiters.values()) {
-      for (const waiter of list) {
-        detach(waiter);
-        waiter.reject(error);
-      }
-    }
-    this.waiters.clear();
+    this.receivers.rejectAll(new ChannelLayerClosed());
     this.buffers.clear();
   }
 
@@ -113,13 +89,5 @@ export class LocalChannels {
     buffer.splice(0, expired);
     if (buffer.length === 0) this.buffers.delete(channel);
     this.onExpired(channel);
-  }
-
-  private removeWaiter(channel: string, waiter: Waiter): void {
-    const list = this.waiters.get(channel);
-    if (!list) return;
-    const index = list.indexOf(waiter);
-    if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this.waiters.delete(channel);
   }
 }

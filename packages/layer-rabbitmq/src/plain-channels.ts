@@ -6,11 +6,10 @@
  * a second without receivers the consumer stops and hands its held messages back to the queue, so
  * other readers get them.
  */
-import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
+import { ChannelLayerClosed, type LayerMessage, WaitingReceivers } from "@channels-ts/core";
 import type { ConsumeMessage } from "amqplib";
 import { decodeOrNull } from "./codec";
 import type { Session } from "./connection";
-import { detach, type Waiter } from "./waiter";
 
 const IDLE_CONSUMER_MS = 1_000;
 
@@ -21,7 +20,6 @@ interface Held {
 
 interface Reader {
   readonly channel: string;
-  readonly waiters: Waiter[];
   held: Held[];
   /** The session whose consumer feeds `held`; deliveries of older sessions are void. */
   session: Session | undefined;
@@ -43,6 +41,7 @@ export interface PlainChannelsOptions {
 
 export class PlainChannels {
   private readonly readers = new Map<string, Reader>();
+  private readonly receivers = new WaitingReceivers();
 
   constructor(private readonly options: PlainChannelsOptions) {}
 
@@ -55,19 +54,7 @@ export class PlainChannels {
     const reader = this.reader(channel);
     const message = this.takeHeld(reader);
     if (message) return Promise.resolve(message);
-    const promise = new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          const index = reader.waiters.indexOf(waiter);
-          if (index !== -1) reader.waiters.splice(index, 1);
-          this.maybeIdle(reader);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      reader.waiters.push(waiter);
-    });
+    const promise = this.receivers.wait(channel, signal, () => this.maybeIdle(reader));
     clearTimeout(reader.idleTimer);
     reader.idleTimer = undefined;
     const session = this.options.currentSession();
@@ -78,7 +65,7 @@ export class PlainChannels {
   /** Called on every new session: readers with waiters get their consumer back. */
   async resume(session: Session): Promise<void> {
     for (const reader of this.readers.values()) {
-      if (reader.waiters.length > 0) await this.startConsumer(reader, session);
+      if (this.receivers.count(reader.channel) > 0) await this.startConsumer(reader, session);
     }
   }
 
@@ -100,14 +87,8 @@ export class PlainChannels {
   }
 
   close(): void {
-    const error = new ChannelLayerClosed();
-    for (const reader of this.readers.values()) {
-      clearTimeout(reader.idleTimer);
-      for (const waiter of reader.waiters.splice(0)) {
-        detach(waiter);
-        waiter.reject(error);
-      }
-    }
+    this.receivers.rejectAll(new ChannelLayerClosed());
+    for (const reader of this.readers.values()) clearTimeout(reader.idleTimer);
     this.readers.clear();
   }
 
@@ -116,7 +97,6 @@ export class PlainChannels {
     if (!reader) {
       reader = {
         channel,
-        waiters: [],
         held: [],
         session: undefined,
         consumerTag: undefined,
@@ -157,7 +137,7 @@ export class PlainChannels {
         if (reader.session === session) reader.session = undefined;
         // A lost connection restarts the consumer on the next session; anything else would leave
         // the receivers waiting forever, so they hear about it.
-        if (!session.dead) for (const waiter of reader.waiters.splice(0)) rejectWaiter(waiter, error);
+        if (!session.dead) this.receivers.rejectAll(error, reader.channel);
       } finally {
         if (reader.starting === starting) reader.starting = undefined;
       }
@@ -172,12 +152,11 @@ export class PlainChannels {
       // The broker cancelled the consumer (the queue was deleted): declare it again if anyone waits.
       reader.consumerTag = undefined;
       reader.session = undefined;
-      if (reader.waiters.length > 0 && !session.dead) void this.startConsumer(reader, session);
+      if (this.receivers.count(reader.channel) > 0 && !session.dead) void this.startConsumer(reader, session);
       return;
     }
     const held: Held = { delivery, expiresAt: this.options.expiresAt(delivery) };
-    const waiter = reader.waiters[0];
-    if (!waiter) {
+    if (this.receivers.count(reader.channel) === 0) {
       reader.held.push(held);
       return;
     }
@@ -185,18 +164,16 @@ export class PlainChannels {
     if (held.expiresAt <= Date.now()) return;
     const message = decodeOrNull(delivery.content, this.options.onUndecodable);
     if (!message) return;
-    reader.waiters.shift();
-    detach(waiter);
-    waiter.resolve(message);
+    this.receivers.deliver(reader.channel, message);
     this.maybeIdle(reader);
   }
 
   /** With no receivers left, stop consuming after a while and give held messages back. */
   private maybeIdle(reader: Reader): void {
-    if (reader.waiters.length > 0 || reader.idleTimer || !reader.session) return;
+    if (this.receivers.count(reader.channel) > 0 || reader.idleTimer || !reader.session) return;
     reader.idleTimer = setTimeout(() => {
       reader.idleTimer = undefined;
-      if (reader.waiters.length > 0) return;
+      if (this.receivers.count(reader.channel) > 0) return;
       void this.stopConsumer(reader);
     }, IDLE_CONSUMER_MS);
     reader.idleTimer.unref();
@@ -212,7 +189,7 @@ export class PlainChannels {
       return; // the connection went; the broker requeues by itself
     }
     if (reader.session !== session) return;
-    if (reader.waiters.length > 0) {
+    if (this.receivers.count(reader.channel) > 0) {
       // A receive came while cancelling: consume again.
       reader.consumerTag = undefined;
       reader.session = undefined;
@@ -229,11 +206,6 @@ export class PlainChannels {
   private ack(reader: Reader, delivery: ConsumeMessage): void {
     if (reader.session) settle(reader.session, delivery, "ack");
   }
-}
-
-function rejectWaiter(waiter: Waiter, error: unknown): void {
-  detach(waiter);
-  waiter.reject(error);
 }
 
 /** Acks or requeues a delivery; a no-op once the session is gone (the broker requeues it then). */

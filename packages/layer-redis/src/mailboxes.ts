@@ -1,15 +1,8 @@
-import type { LayerMessage } from "@channels-ts/core";
+import { type LayerMessage, WaitingReceivers } from "@channels-ts/core";
 
 interface Buffered {
   message: LayerMessage;
   expiresAt: number;
-}
-
-interface Waiter {
-  resolve(message: LayerMessage): void;
-  reject(error: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 /**
@@ -18,7 +11,7 @@ interface Waiter {
  * from here in the same tick, so an abort can never lose one.
  */
 export class Mailboxes {
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly receivers = new WaitingReceivers();
   private readonly buffers = new Map<string, Buffered[]>();
   private lastSweep = Date.now();
   /** Messages dropped because a channel's buffer was full (oldest first, as channels_redis does). */
@@ -52,44 +45,22 @@ export class Mailboxes {
 
   /** Waits for the next message delivered to `channel`; `onGone` runs when the waiter leaves by abort. */
   wait(channel: string, signal: AbortSignal | undefined, onGone?: () => void): Promise<LayerMessage> {
-    return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.remove(channel, waiter);
-          onGone?.();
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      let list = this.waiters.get(channel);
-      if (!list) {
-        list = [];
-        this.waiters.set(channel, list);
-      }
-      list.push(waiter);
-    });
+    return this.receivers.wait(channel, signal, onGone);
   }
 
   /** How many receivers wait on `channel`. */
   waiting(channel: string): number {
-    return this.waiters.get(channel)?.length ?? 0;
+    return this.receivers.count(channel);
   }
 
   /** Channels with at least one waiting receiver, and how many. */
-  *waitingChannels(): IterableIterator<[string, number]> {
-    for (const [channel, list] of this.waiters) yield [channel, list.length];
+  waitingChannels(): IterableIterator<[string, number]> {
+    return this.receivers.channels();
   }
 
   /** Hands `message` to the first waiter on `channel`; `false` when nobody waits. */
   deliver(channel: string, message: LayerMessage): boolean {
-    const list = this.waiters.get(channel);
-    if (!list || list.length === 0) return false;
-    const waiter = list.shift()!;
-    if (list.length === 0) this.waiters.delete(channel);
-    this.detach(waiter);
-    waiter.resolve(message);
-    return true;
+    return this.receivers.deliver(channel, message);
   }
 
   /** Hands `message` to a waiter, or buffers it (dropping the oldest past the channel's capacity). */
@@ -128,25 +99,7 @@ export class Mailboxes {
 
   /** Rejects every waiter with `error` (the layer closed). */
   rejectAll(error: Error): void {
-    for (const list of this.waiters.values()) {
-      for (const waiter of list) {
-        this.detach(waiter);
-        waiter.reject(error);
-      }
-    }
-    this.waiters.clear();
+    this.receivers.rejectAll(error);
     this.buffers.clear();
-  }
-
-  private remove(channel: string, waiter: Waiter): void {
-    const list = this.waiters.get(channel);
-    if (!list) return;
-    const index = list.indexOf(waiter);
-    if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this.waiters.delete(channel);
-  }
-
-  private detach(waiter: Waiter): void {
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
   }
 }

@@ -16,3 +16,4 @@ export {
   requireValidGroupName,
 } from "./names";
 export { ChannelLayerManager, channelLayers, DEFAULT_CHANNEL_LAYER, getChannelLayer } from "./registry";
+export { WaitingReceivers } from "./waiting-receivers";

@@ -13,6 +13,8 @@ export interface Machine {
   kernel: string;
   node: string;
   python: string;
+  /** The channels-ts code measured: commit, whether the tree had changes, and any note (BENCH_CODE_NOTE). */
+  code: string;
   versions: Record<string, string>;
 }
 
@@ -51,6 +53,15 @@ export function describeMachine(): Machine {
     kernel: `Linux ${release()}`,
     node: process.version,
     python: python[0] ?? "unknown",
+    code: [
+      `commit ${run("git", ["-C", BENCH_DIR, "rev-parse", "--short", "HEAD"])}`,
+      run("git", ["-C", BENCH_DIR, "status", "--porcelain", "--", "../packages"])
+        ? "with uncommitted changes in packages/"
+        : "",
+      process.env.BENCH_CODE_NOTE ?? "",
+    ]
+      .filter(Boolean)
+      .join(", "),
     versions: {
       ws: packageVersion("ws"),
       "socket.io": packageVersion("socket.io"),

@@ -69,6 +69,7 @@ export function renderMarkdown(options: {
   out.push(`| kernel | ${machine.kernel} |`);
   out.push(`| Node.js | ${machine.node} |`);
   out.push(`| Python | ${machine.python} |`);
+  out.push(`| channels-ts code | ${machine.code} |`);
   out.push(
     `| versions | ${Object.entries(machine.versions)
       .map(([name, v]) => `${name} ${v}`)

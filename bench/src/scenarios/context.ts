@@ -39,3 +39,11 @@ export function errorText(error: unknown): string {
   const text = String((error as Error)?.message ?? error);
   return text.split("\n").slice(0, 6).join(" ").slice(0, 400);
 }
+
+/** The error, plus the server's last words when it died: a crash is the server's news, not the client's. */
+export function explain(server: RunningServer, error: unknown): string {
+  const child = server.child.process;
+  if (child.exitCode === null && child.signalCode === null) return errorText(error);
+  const tail = server.child.output().trim().split("\n").slice(-12).join(" ").slice(-600);
+  return `${server.spec.label} exited (${child.exitCode ?? child.signalCode}): ${tail} (client: ${errorText(error).slice(0, 150)})`;
+}

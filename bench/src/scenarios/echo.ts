@@ -3,7 +3,7 @@ import type { EchoResult } from "../clients/jobs";
 import { runLoad } from "../proc/load";
 import type { Row, Scenario } from "../report/table";
 import { SERVERS, type ServerId } from "../servers/catalog";
-import { type Context, errorText, withServer } from "./context";
+import { type Context, errorText, explain, withServer } from "./context";
 
 export async function echoScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
@@ -23,7 +23,9 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
             { kind: "echo", bases: [server.url], protocol: spec.protocol, clients, warmupMs, durationMs },
             `echo ${id}`,
             ctx.config.childTimeoutMs,
-          ),
+          ).catch((error: unknown) => {
+            throw new Error(explain(server, error));
+          }),
         );
         const previous = best.get(id);
         if (!previous || result.messagesPerSecond > previous.messagesPerSecond) best.set(id, result);

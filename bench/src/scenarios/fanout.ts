@@ -4,7 +4,7 @@ import type { FanoutJob, FanoutResult } from "../clients/jobs";
 import { runLoad } from "../proc/load";
 import type { Column, Row, Scenario, Table } from "../report/table";
 import { SERVERS, type ServerId } from "../servers/catalog";
-import { type Context, errorText, withServer } from "./context";
+import { type Context, errorText, explain, withServer } from "./context";
 
 export const FANOUT_COLUMNS: Column[] = [
   { key: "steadyRate", label: "steady deliveries/s", format: "rate", ratio: "higher" },
@@ -74,7 +74,7 @@ export async function fanoutScenario(ctx: Context): Promise<Scenario> {
             );
             row.values = fanoutValues(result);
           } catch (error) {
-            row.error = errorText(error);
+            row.error = explain(server, error);
           }
           rows.get(members)!.push(row);
         }

@@ -3,7 +3,7 @@
  */
 export { type AttachedServer, attach } from "./attach";
 export { LifespanStartupFailed } from "./lifespan";
-export { clientLabel, defaultLogger, type Logger, silentLogger } from "./logger";
+export { defaultLogger, type Logger, silentLogger } from "./logger";
 export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
 export { type RunningServer, serve } from "./serve";
 export { Worker, type WorkerOptions } from "./worker";

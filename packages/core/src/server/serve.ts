@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ImproperlyConfigured } from "../exceptions";
 import type { Application } from "../protocol/types";
 import { DEFAULTS, type ServeOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
@@ -34,12 +35,12 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
   const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? DEFAULTS.port;
   if (typeof host !== "string" || host === "") {
-    throw new TypeError(
+    throw new ImproperlyConfigured(
       `serve() option host must be a host name or address such as "127.0.0.1"; got ${String(host)}.`,
     );
   }
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(
+    throw new ImproperlyConfigured(
       `serve() option port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`,
     );
   }

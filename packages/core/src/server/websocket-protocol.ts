@@ -42,10 +42,22 @@ export function writeRawResponse(socket: Duplex, status: number, text: string, e
     return;
   }
   const body = Buffer.from(text, "utf8");
-  socket.end(
+  endSocket(
+    socket,
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n` +
       `content-length: ${body.length}\r\n${extra}\r\n${text}`,
   );
+}
+
+/** Ends our side, and closes the socket as soon as the client ends its side (they are half-open). */
+function endSocket(socket: Duplex, last?: string): void {
+  socket.on("end", onHandshakeEnd);
+  socket.resume();
+  socket.end(last);
+}
+
+function onHandshakeEnd(this: Duplex): void {
+  this.destroy();
 }
 
 function onSocketError(): void {
@@ -117,6 +129,8 @@ export class WebSocketInstance extends ApplicationInstance {
     socket.on("error", onSocketError);
     socket.on("close", this.onHandshakeSocketClose);
     socket.on("data", this.onHandshakeData);
+    // Upgrade sockets allow half-open: the client's FIN only ends reading. It left: close ours too.
+    socket.on("end", onHandshakeEnd);
   }
 
   private onHandshakeData: ((chunk: Buffer) => void) | null;
@@ -126,9 +140,10 @@ export class WebSocketInstance extends ApplicationInstance {
   private endHandshake(): void {
     this.server.handshakes.delete(this);
     const socket = this.socket;
-    if (socket !== null && this.onHandshakeSocketClose !== null) {
-      socket.off("close", this.onHandshakeSocketClose);
-      socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
+    if (socket !== null) {
+      if (this.onHandshakeSocketClose !== null) socket.off("close", this.onHandshakeSocketClose);
+      if (this.onHandshakeData !== null) socket.off("data", this.onHandshakeData);
+      socket.off("end", onHandshakeEnd);
     }
     this.onHandshakeSocketClose = null;
     this.onHandshakeData = null;
@@ -247,6 +262,7 @@ export class WebSocketInstance extends ApplicationInstance {
     const socket = this.socket as Duplex;
     // ws takes over reading, synchronously, with the early bytes as `head`.
     socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
+    socket.off("end", onHandshakeEnd);
     this.onHandshakeData = null;
     const head = this.head as Buffer;
     this.server.handshakes.delete(this);
@@ -342,7 +358,7 @@ export class WebSocketInstance extends ApplicationInstance {
         this.server.logger.info(
           `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
         );
-      socket.end();
+      endSocket(socket);
       this.disconnected(1006, "");
     }
     return undefined;

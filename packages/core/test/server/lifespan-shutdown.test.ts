@@ -207,6 +207,14 @@ describe("graceful shutdown", () => {
     expect(server.logger.has("info", "Received SIGTERM")).toBe(true);
   });
 
+  it("serve() refuses a bad host or port before starting anything", async () => {
+    await expect(serve(echoApp(), { port: 70_000 })).rejects.toThrow(
+      /port must be an integer from 0 to 65535/,
+    );
+    await expect(serve(echoApp(), { host: "" })).rejects.toThrow(/host must be a host name/);
+    await expect(serve(null as never, { port: 0 })).rejects.toThrow(/must be an async function/);
+  });
+
   it("close() is idempotent", async () => {
     const server = await start(echoApp());
     await Promise.all([server.close(), server.close()]);

@@ -135,3 +135,32 @@ export class ImproperlyConfigured extends ChannelsError {
 export class SessionInterrupted extends ChannelsError {
   override name = "SessionInterrupted";
 }
+
+/**
+ * `instanceof` that also recognises the same class from another copy of this package, as when the
+ * ES-module `channels` CLI loads a CommonJS application (Node's dual-package hazard): the server
+ * and the consumers must agree on what `StopConsumer` or `CancelledError` is.
+ */
+function recogniseAcrossCopies(cls: abstract new (...args: never[]) => Error, name: string): void {
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      if (Function.prototype[Symbol.hasInstance].call(this as () => void, value)) return true;
+      return this === cls && value instanceof Error && value.name === name;
+    },
+  });
+}
+
+for (const cls of [
+  StopConsumer,
+  AcceptConnection,
+  DenyConnection,
+  CancelledError,
+  ChannelFull,
+  ChannelLayerClosed,
+  RouteNotFound,
+  InvalidChannelNameError,
+  InvalidMessageError,
+  ImproperlyConfigured,
+]) {
+  recogniseAcrossCopies(cls, cls.name);
+}

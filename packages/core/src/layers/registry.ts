@@ -9,7 +9,7 @@ export const DEFAULT_CHANNEL_LAYER = "default";
  * by `channelLayerAlias`; `serve({ layers })` registers into it.
  */
 export class ChannelLayerManager {
-  private readonly layers = new Map<string, ChannelLayer>();
+  constructor(private readonly layers = new Map<string, ChannelLayer>()) {}
 
   /** Registers `layer` under `alias`; returns the layer it replaced, if any. */
   set(alias: string, layer: ChannelLayer): ChannelLayer | undefined {
@@ -56,8 +56,14 @@ export class ChannelLayerManager {
   }
 }
 
+// One map per process, even when the ESM and the CJS build of core are both loaded (the `channels`
+// CLI is ESM and may load a CommonJS application): both copies find it under the same global symbol.
+const REGISTRY = Symbol.for("channels-ts.channelLayers");
+const holder = globalThis as { [REGISTRY]?: Map<string, ChannelLayer> };
+holder[REGISTRY] ??= new Map();
+
 /** The process-wide registry. */
-export const channelLayers = new ChannelLayerManager();
+export const channelLayers = new ChannelLayerManager(holder[REGISTRY]);
 
 /** The layer registered as `alias` (default `"default"`), or `null` when none is. */
 export function getChannelLayer(alias: string = DEFAULT_CHANNEL_LAYER): ChannelLayer | null {

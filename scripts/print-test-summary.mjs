@@ -8,9 +8,15 @@ const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 if (process.env.CI && skipped > 0) {
   const names = report.testResults
-    .flatMap((file) => file.assertionResults.filter((t) => t.status !== "passed" && t.status !== "failed").map((t) => `${file.name}: ${t.fullName}`))
+    .flatMap((file) =>
+      file.assertionResults
+        .filter((t) => t.status !== "passed" && t.status !== "failed")
+        .map((t) => `${file.name}: ${t.fullName}`),
+    )
     .slice(0, 20);
-  console.error(`CI runs every test, but ${skipped} were skipped (is a system package missing?):\n  ${names.join("\n  ")}`);
+  console.error(
+    `CI runs every test, but ${skipped} were skipped (is a system package missing?):\n  ${names.join("\n  ")}`,
+  );
   process.exitCode = 1;
 }
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);

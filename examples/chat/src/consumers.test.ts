@@ -1,4 +1,3 @@
-import { channelLayers } from "@channels-ts/core";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
 import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";

@@ -1,5 +1,5 @@
 // The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
-import { AsyncWebsocketConsumer, channelLayers } from "@channels-ts/core";
+import { AsyncWebsocketConsumer } from "@channels-ts/core";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
 import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";

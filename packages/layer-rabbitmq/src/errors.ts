@@ -1,4 +1,4 @@
-import { ChannelLayerUnavailable, ChannelsError } from "@channels-ts/core";
+import { ChannelLayerUnavailable } from "@channels-ts/core";
 
 /**
  * The broker could not be reached (or did not confirm) within `sendTimeoutMs`. The layer keeps

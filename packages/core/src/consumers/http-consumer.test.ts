@@ -4,7 +4,6 @@ import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { describe, expect, it } from "vitest";
 import { NoHandlerError } from "../exceptions";
-import { channelLayers } from "../layers/registry";
 import type { HttpScope, LayerMessage } from "../protocol/types";
 import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";

@@ -4,12 +4,13 @@ import { loadApplication } from "./load-application";
 import { resolveLogger } from "./logger";
 import { DEFAULTS, type ServeOptions } from "./options";
 import { serve } from "./serve";
+import { readTlsFiles } from "./tls-options";
 import { Worker } from "./worker";
 
 interface OptionSpec {
   flag: string;
   kind: "string" | "number" | "boolean";
-  key: keyof ServeOptions | "layer" | "noAccessLog";
+  key: keyof ServeOptions | "layer" | "noAccessLog" | "tlsKey" | "tlsCert" | "h2c";
   default: string;
   help: string;
 }
@@ -92,6 +93,34 @@ const SERVE_OPTIONS: OptionSpec[] = [
     key: "perMessageDeflate",
     default: "off",
     help: "enable WebSocket compression",
+  },
+  {
+    flag: "tls-key",
+    kind: "string",
+    key: "tlsKey",
+    default: "none",
+    help: "PEM private key file: serve HTTPS/WSS (with --tls-cert)",
+  },
+  {
+    flag: "tls-cert",
+    kind: "string",
+    key: "tlsCert",
+    default: "none",
+    help: "PEM certificate (chain) file (with --tls-key)",
+  },
+  {
+    flag: "http2",
+    kind: "boolean",
+    key: "http2",
+    default: "off",
+    help: "HTTP/2 and HTTP/1.1 over TLS on one port (needs --tls-key/--tls-cert)",
+  },
+  {
+    flag: "h2c",
+    kind: "boolean",
+    key: "h2c",
+    default: "off",
+    help: "cleartext HTTP/2 with prior knowledge, behind a proxy (no WebSockets)",
   },
   {
     flag: "no-access-log",
@@ -217,11 +246,19 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
   }
   if (positionals.length !== 1) throw new UsageError("serve takes exactly one <module>[:export].");
   const app = await loadApplication(positionals[0] as string);
-  const { noAccessLog, ...options } = values;
+  const { noAccessLog, tlsKey, tlsCert, h2c, http2, ...options } = values;
+  if (h2c === true && http2 === true)
+    throw new UsageError("Use --http2 (over TLS) or --h2c (cleartext), not both.");
+  const tls = readTlsFiles(tlsKey as string | undefined, tlsCert as string | undefined);
   const logger = resolveLogger(undefined);
   if (noAccessLog === true) logger.info = () => {};
   const signalled = waitForSignal();
-  const server = await serve(app, { ...(options as ServeOptions), logger });
+  const server = await serve(app, {
+    ...(options as ServeOptions),
+    tls,
+    http2: h2c === true ? "h2c" : http2 === true,
+    logger,
+  });
   out(`channels: serving ${positionals[0]} on ${server.url}`);
   const signal = await signalled;
   out(`channels: ${signal} received, shutting down`);

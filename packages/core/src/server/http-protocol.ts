@@ -1,6 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RouteNotFound } from "../exceptions";
 import type { HttpScope, SendEvent } from "../protocol/types";
+import {
+  abortResponse,
+  expectedBodyLength,
+  type HttpRequest,
+  type HttpResponse,
+  isHttp2,
+  trailerObject,
+  withoutConnectionHeaders,
+  writeChunk,
+  writeHead,
+} from "./http2-protocol";
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
@@ -16,10 +27,12 @@ const NOT_STARTED = 0;
 /** `http.response.start` received; headers wait for the first body event (to add a length). */
 const STARTED = 1;
 const HEADERS_SENT = 2;
-const COMPLETE = 3;
+/** The body is complete; `http.response.trailers` ends the response (`trailers: true`). */
+const AWAITING_TRAILERS = 3;
+const COMPLETE = 4;
 
 /** Plain-text error responses the server writes itself. */
-export function writePlainResponse(res: ServerResponse, status: number, text: string): void {
+export function writePlainResponse(res: HttpResponse, status: number, text: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -29,20 +42,19 @@ export function writePlainResponse(res: ServerResponse, status: number, text: st
   res.end(body);
 }
 
-/** Cuts a response short: flushes what was written, then closes without the final chunk. */
-function abortResponse(res: ServerResponse): void {
-  const socket = res.socket;
-  if (socket !== null) socket.end();
-  else res.destroy();
-}
+/** Where `attach({ routeHttp })` sends a request the application raised `RouteNotFound` on. */
+export type Fallthrough = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** One HTTP request: its scope, its streamed body, its streamed response. */
+/** One HTTP request (HTTP/1.x or one HTTP/2 stream): its scope, its streamed body, its streamed response. */
 export class HttpInstance extends ApplicationInstance {
   readonly scope: HttpScope;
   private state = NOT_STARTED;
   private status = 0;
   private responseHeaders: string[] = [];
   private hasLength = false;
+  /** The application sent `trailers: true`: the last body chunk does not end the response. */
+  private wantsTrailers = false;
+  private trailers: string[] = [];
   /** Content-Length of the request, `-1` when chunked; body chunks count down to it. */
   private readonly expected: number;
   private received = 0;
@@ -58,11 +70,11 @@ export class HttpInstance extends ApplicationInstance {
 
   constructor(
     private readonly server: ProtocolServer,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: HttpRequest,
+    readonly res: HttpResponse,
     parts: ReturnType<typeof requestParts>,
     /** `attach({ routeHttp })`: where a request goes when the application raises `RouteNotFound` untouched. */
-    private readonly fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null,
+    private readonly fallthrough: Fallthrough | null,
   ) {
     super();
     const options = server.options;
@@ -82,9 +94,7 @@ export class HttpInstance extends ApplicationInstance {
     };
     if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
     this.scope = scope;
-    const length = req.headers["content-length"];
-    if (length !== undefined) this.expected = Number.parseInt(length, 10) || 0;
-    else this.expected = req.headers["transfer-encoding"] === undefined ? 0 : -1;
+    this.expected = expectedBodyLength(req);
     if (options.httpTimeoutMs !== undefined) {
       this.timeoutAt = clock() + options.httpTimeoutMs;
       server.timedRequests.add(this);
@@ -143,6 +153,10 @@ export class HttpInstance extends ApplicationInstance {
   protected handleSend(event: SendEvent): Promise<void> | undefined {
     this.touched = true;
     if (event.type === "http.response.body") return this.sendBody(event.body, event.more_body === true);
+    if (event.type === "http.response.trailers") {
+      this.sendTrailers(event.headers, event.more_trailers === true);
+      return undefined;
+    }
     if (event.type === "http.response.start") {
       if (this.state !== NOT_STARTED) {
         if (this.gone) return undefined;
@@ -151,12 +165,8 @@ export class HttpInstance extends ApplicationInstance {
       this.status = checkStatus(event.status, "http.response.start");
       const flat: string[] = [];
       this.hasLength = checkHeaders(event.headers, "http.response.start", flat);
-      if (event.trailers === true) {
-        throw new TypeError(
-          "This server does not support HTTP trailers: send http.response.start without trailers: true.",
-        );
-      }
-      this.responseHeaders = flat;
+      this.wantsTrailers = event.trailers === true;
+      this.responseHeaders = isHttp2(this.req) ? withoutConnectionHeaders(flat) : flat;
       this.state = STARTED;
       return undefined;
     }
@@ -170,12 +180,17 @@ export class HttpInstance extends ApplicationInstance {
     if (this.state === NOT_STARTED) {
       throw new Error("Send http.response.start before http.response.body.");
     }
+    if (this.state === AWAITING_TRAILERS) {
+      throw new Error("The response body is complete: send http.response.trailers, not more body.");
+    }
     if (this.state === COMPLETE || this.gone) return undefined;
     const res = this.res;
     if (this.state === STARTED) {
-      if (!more && !this.hasLength) this.responseHeaders.push("content-length", String(body.length));
+      // With trailers, HTTP/1.1 must stay chunked: no Content-Length.
+      if (!more && !this.hasLength && !this.wantsTrailers)
+        this.responseHeaders.push("content-length", String(body.length));
       try {
-        res.writeHead(this.status, this.responseHeaders);
+        writeHead(res, this.status, this.responseHeaders);
       } catch (error) {
         this.state = NOT_STARTED;
         throw new TypeError(`Invalid response headers in http.response.start: ${(error as Error).message}`);
@@ -184,17 +199,34 @@ export class HttpInstance extends ApplicationInstance {
       this.timeoutAt = 0; // the response started: the HTTP timeout no longer applies
     }
     this.bytesSent += body.length;
-    if (!more) {
+    if (!more && !this.wantsTrailers) {
       this.state = COMPLETE;
       res.end(body);
       return undefined;
     }
-    if (body.length === 0 || res.write(body)) return undefined;
+    if (!more) this.state = AWAITING_TRAILERS;
+    if (body.length === 0 || writeChunk(res, body)) return undefined;
     // The socket's buffer is full: the application waits here until the client reads (backpressure).
     return new Promise<void>((resolve) => {
       this.drainResolve = resolve;
       res.once("drain", this.onDrain);
     });
+  }
+
+  private sendTrailers(headers: unknown, more: boolean): void {
+    if (!this.wantsTrailers) {
+      throw new Error("Send http.response.start with trailers: true before http.response.trailers.");
+    }
+    if (this.state !== AWAITING_TRAILERS) {
+      if (this.state === COMPLETE || this.gone) return;
+      throw new Error("Send the whole body (more_body: false) before http.response.trailers.");
+    }
+    checkHeaders(headers, "http.response.trailers", this.trailers);
+    if (more) return;
+    this.state = COMPLETE;
+    // HTTP/1.1 sends trailers only on chunked responses; with a Content-Length Node drops them.
+    this.res.addTrailers(trailerObject(this.trailers));
+    this.res.end();
   }
 
   private readonly onDrain = (): void => {
@@ -214,7 +246,7 @@ export class HttpInstance extends ApplicationInstance {
 
   /** Server shutdown: a streaming response (server-sent events, long poll) is ended now. */
   goAway(): void {
-    if (this.state === HEADERS_SENT) {
+    if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       this.state = COMPLETE;
       this.res.end();
     }
@@ -222,6 +254,14 @@ export class HttpInstance extends ApplicationInstance {
 
   protected onApplicationReturn(): void {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
+    if (this.state === AWAITING_TRAILERS) {
+      this.server.logger.error(
+        `Application returned without sending the trailers it announced (${this.scope.path}).`,
+      );
+      this.state = COMPLETE;
+      this.res.end();
+      return;
+    }
     if (this.state === HEADERS_SENT) {
       this.server.logger.error(
         `Application returned with the response body still open (${this.scope.path}).`,
@@ -237,7 +277,8 @@ export class HttpInstance extends ApplicationInstance {
   protected onApplicationError(error: unknown): void {
     if (this.fallthrough !== null && !this.touched && error instanceof RouteNotFound) {
       this.res.off("close", this.onResponseClose);
-      this.fallthrough(this.req, this.res);
+      // attach() serves node:http and node:https servers only: the request is HTTP/1.x here.
+      this.fallthrough(this.req as IncomingMessage, this.res as ServerResponse);
       return;
     }
     this.server.logger.error(
@@ -245,7 +286,7 @@ export class HttpInstance extends ApplicationInstance {
       error,
     );
     if (this.state === COMPLETE || this.gone) return;
-    if (this.state === HEADERS_SENT) {
+    if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);
       return;
     }
@@ -257,12 +298,12 @@ export class HttpInstance extends ApplicationInstance {
 /** Entry point for one HTTP request. */
 export function handleHttpRequest(
   server: ProtocolServer,
-  req: IncomingMessage,
-  res: ServerResponse,
-  fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null = null,
+  req: HttpRequest,
+  res: HttpResponse,
+  fallthrough: Fallthrough | null = null,
 ): void {
   if (server.closing) {
-    res.setHeader("connection", "close");
+    if (!isHttp2(req)) res.setHeader("connection", "close");
     writePlainResponse(res, 503, "Server is shutting down.");
     return;
   }

@@ -6,4 +6,5 @@ export { LifespanStartupFailed } from "./lifespan";
 export { defaultLogger, type Logger, silentLogger } from "./logger";
 export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
 export { type RunningServer, serve } from "./serve";
+export type { Http2Mode, TlsOptions } from "./tls-options";
 export { Worker, type WorkerOptions } from "./worker";

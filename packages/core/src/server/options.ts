@@ -1,6 +1,7 @@
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import type { Logger } from "./logger";
+import type { Http2Mode, TlsOptions } from "./tls-options";
 
 /** Options shared by `serve()` and `attach()`. Every duration is in milliseconds. */
 export interface ProtocolOptions {
@@ -87,6 +88,19 @@ export interface ServeOptions extends ProtocolOptions {
    * @default 8000
    */
   port?: number;
+  /**
+   * Serve HTTPS and WSS with this PEM key and certificate (contents, not paths). Without it the
+   * server speaks cleartext; leave TLS to the proxy when there is one.
+   * @default undefined
+   */
+  tls?: TlsOptions;
+  /**
+   * `true` (needs `tls`): HTTP/2 and HTTP/1.1 on one port, chosen by ALPN; WebSockets keep using
+   * HTTP/1.1. `"h2c"`: cleartext HTTP/2 with prior knowledge only (no HTTP/1.1, no WebSockets),
+   * for a proxy that speaks HTTP/2 to its backends.
+   * @default false
+   */
+  http2?: Http2Mode;
   /**
    * Close gracefully on SIGINT and SIGTERM (the CLI turns this on).
    * @default false

@@ -1,11 +1,12 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { channelLayers } from "../layers/registry";
 import type { Application } from "../protocol/types";
-import { HttpInstance, handleHttpRequest } from "./http-protocol";
+import { type Fallthrough, HttpInstance, handleHttpRequest } from "./http-protocol";
+import type { HttpRequest, HttpResponse } from "./http2-protocol";
 import { type ApplicationInstance, clock } from "./instance";
 import { Lifespan } from "./lifespan";
 import { type Logger, resolveLogger, silentLogger } from "./logger";
@@ -101,9 +102,9 @@ export class ProtocolServer {
   }
 
   readonly handleRequest = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    fallthrough: ((req: IncomingMessage, res: ServerResponse) => void) | null = null,
+    req: HttpRequest,
+    res: HttpResponse,
+    fallthrough: Fallthrough | null = null,
   ): void => {
     try {
       handleHttpRequest(this, req, res, fallthrough);

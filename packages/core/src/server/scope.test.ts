@@ -28,6 +28,26 @@ describe("scopeHeaders", () => {
       ["x-ok", "2"],
     ]);
   });
+
+  it("removes HTTP/2 pseudo-headers, :authority becoming host", () => {
+    expect(
+      scopeHeaders([
+        ":method",
+        "GET",
+        ":path",
+        "/",
+        ":authority",
+        "example.com",
+        ":scheme",
+        "https",
+        "accept",
+        "*/*",
+      ]),
+    ).toEqual([
+      ["host", "example.com"],
+      ["accept", "*/*"],
+    ]);
+  });
 });
 
 describe("decodePath", () => {

@@ -1,6 +1,6 @@
-import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Headers } from "../protocol/types";
+import { type HttpRequest, isHttp2 } from "./http2-protocol";
 import type { ResolvedOptions } from "./options";
 
 /** The parts of a scope that HTTP and WebSocket connections share. */
@@ -62,12 +62,17 @@ let lastServer: [string, number | null] | null = null;
 /**
  * Header list of a scope: names lower-cased, latin1 values, order and duplicates kept. Names with
  * `_` are dropped, as Daphne does: a proxy may pass `X_Forwarded_For` that a WSGI-style
- * application would confuse with `X-Forwarded-For` (CVE-2015-0219).
+ * application would confuse with `X-Forwarded-For` (CVE-2015-0219). HTTP/2 pseudo-headers are
+ * removed, `:authority` becoming `host` as ASGI asks.
  */
 export function scopeHeaders(rawHeaders: readonly string[]): Headers {
   const headers: Headers = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = lowerName(rawHeaders[i] as string);
+    let name = lowerName(rawHeaders[i] as string);
+    if (name.charCodeAt(0) === 58 /* ":" */) {
+      if (name !== ":authority") continue;
+      name = "host";
+    }
     if (name.includes("_")) continue;
     const value = rawHeaders[i + 1] as string;
     headers.push([name, SHARED_VALUE_HEADERS.has(name) ? sharedValue(value) : value]);
@@ -90,7 +95,7 @@ export function decodePath(rawPath: string): string | null {
   }
 }
 
-export function requestParts(req: IncomingMessage, options: ResolvedOptions): RequestParts {
+export function requestParts(req: HttpRequest, options: ResolvedOptions): RequestParts {
   let url = req.url ?? "/";
   // Absolute-form request targets (sent to proxies) carry scheme and host: keep the path only.
   if (!url.startsWith("/")) {
@@ -126,6 +131,8 @@ export function requestParts(req: IncomingMessage, options: ResolvedOptions): Re
   cached._peername = undefined;
   cached._sockname = undefined;
   let scheme: "http" | "https" = (socket as TLSSocket).encrypted ? "https" : "http";
+  // HTTP/2 says its scheme (`:scheme`); behind an h2c proxy that is the client's scheme.
+  if (isHttp2(req) && (req.scheme === "https" || req.scheme === "http")) scheme = req.scheme;
 
   if (options.proxyHeaders) {
     const forwardedFor = firstHeader(headers, "x-forwarded-for");
@@ -143,7 +150,7 @@ export function requestParts(req: IncomingMessage, options: ResolvedOptions): Re
 }
 
 /** `req.httpVersion` builds a new string per request: share the common ones. */
-export function httpVersion(req: IncomingMessage): string {
+export function httpVersion(req: HttpRequest): string {
   if (req.httpVersionMajor === 1) return req.httpVersionMinor === 1 ? "1.1" : "1.0";
   return req.httpVersionMajor === 2 ? "2" : req.httpVersion;
 }

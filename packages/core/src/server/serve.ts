@@ -1,19 +1,23 @@
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ImproperlyConfigured } from "../exceptions";
 import type { Application } from "../protocol/types";
+import { createListener, type NodeServer } from "./listener";
 import { DEFAULTS, type ServeOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
+import { resolveTransport } from "./tls-options";
 
 /** A server started by `serve()`. */
 export interface RunningServer {
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://host:port` (`https://` with `tls`), with the port actually bound. */
   readonly url: string;
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
   readonly host: string;
-  /** The underlying Node HTTP server. */
-  readonly httpServer: Server;
+  /**
+   * The underlying Node server: `node:http` by default, `node:https` with `tls`, and a
+   * `node:http2` server with `http2`.
+   */
+  readonly httpServer: NodeServer;
   /**
    * Graceful shutdown: stop accepting, close WebSockets with 1001, let application instances finish
    * (up to `applicationCloseTimeoutMs`, then cancel them), lifespan shutdown, close the layers.
@@ -27,7 +31,7 @@ function urlHost(host: string): string {
 }
 
 /**
- * Runs `app` over HTTP and WebSocket on `host:port`. Resolves once the server listens and lifespan
+ * Runs `app` over HTTP and WebSocket on `host:port` (over TLS with `tls`, HTTP/2 with `http2`). Resolves once the server listens and lifespan
  * startup completed; rejects with the application's message on `lifespan.startup.failed`, or with
  * the listen error (`EADDRINUSE`, …).
  */
@@ -44,17 +48,18 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
       `serve() option port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`,
     );
   }
+  const transport = resolveTransport(options.tls, options.http2);
   const protocol = new ProtocolServer(app, options);
   await protocol.start();
 
-  const httpServer = createServer(protocol.handleRequest);
-  httpServer.on("upgrade", protocol.handleUpgrade);
-  // A client that misbehaves at the HTTP level (bad request line, reset) must not take us down.
-  httpServer.on("clientError", (_error, socket) => {
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
-  });
+  let listener: ReturnType<typeof createListener>;
+  try {
+    listener = createListener(protocol, transport);
+  } catch (error) {
+    await protocol.shutdown();
+    throw error;
+  }
+  const httpServer = listener.server;
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
@@ -82,17 +87,16 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
         }
-        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeIdleConnections();
+        const stopped = listener.stopAccepting();
         await protocol.shutdown();
-        httpServer.closeAllConnections();
+        listener.closeAll();
         await stopped;
       })();
     }
     return closing;
   };
   const running: RunningServer = {
-    url: `http://${urlHost(host)}:${boundPort}`,
+    url: `${transport.tls === null ? "http" : "https"}://${urlHost(host)}:${boundPort}`,
     port: boundPort,
     host,
     httpServer,

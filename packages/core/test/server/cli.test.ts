@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, within } from "./helpers";
+import { makeCertificate, openSession, request } from "./tls-helpers";
 
 const core = resolve(__dirname, "../..");
 const fixtures = join(core, "test/fixtures");
@@ -47,7 +48,7 @@ async function startCli(args: string[]): Promise<Running> {
     new Promise<string>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString();
-        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        const match = /on (https?:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (match) resolve(match[1] as string);
       });
       child.stderr.on("data", (chunk: Buffer) => {
@@ -123,6 +124,10 @@ describe("channels CLI", () => {
       "--application-close-timeout-ms <n>",
       "--http-timeout-ms <n>",
       "--per-message-deflate",
+      "--tls-key <value>",
+      "--tls-cert <value>",
+      "--http2",
+      "--h2c",
       "--no-access-log",
       "--layer <value>",
     ];
@@ -147,6 +152,60 @@ describe("channels CLI", () => {
     const noExport = runCli(["serve", "esm-app.mjs:missing", "--port", "0"]);
     expect(noExport.status).toBe(1);
     expect(noExport.stderr).toContain('no function export "missing"');
+  });
+
+  it("serves HTTP/2 and wss:// over TLS with --tls-key, --tls-cert and --http2", async () => {
+    const certificate = makeCertificate();
+    try {
+      const cli = await startCli([
+        "serve",
+        "./esm-app.mjs",
+        "--port",
+        "0",
+        "--tls-key",
+        certificate.keyPath,
+        "--tls-cert",
+        certificate.certPath,
+        "--http2",
+      ]);
+      expect(cli.url).toMatch(/^https:/);
+      const session = await openSession(cli.url, certificate.cert);
+      const response = await request(session, "/over-h2");
+      expect(response.body.toString()).toBe("hello from esm /over-h2");
+      session.close();
+      const client = await connect(`${cli.url.replace("https", "wss")}/ws/`, undefined, {
+        ca: certificate.cert,
+      });
+      client.ws.send("z");
+      expect(await client.text(0)).toBe("esm echo: z");
+      cli.child.kill("SIGTERM");
+      expect((await client.closed).code).toBe(1001);
+      expect(await within(cli.exited, 10_000)).toBe(0);
+    } finally {
+      certificate.remove();
+    }
+  });
+
+  it("refuses TLS and HTTP/2 flags that do not fit together, saying what to do", () => {
+    const noTls = runCli(["serve", "esm-app.mjs", "--port", "0", "--http2"]);
+    expect(noTls.status).toBe(1);
+    expect(noTls.stderr).toContain("http2: true needs tls");
+    const halfTls = runCli(["serve", "esm-app.mjs", "--port", "0", "--tls-cert", "cert.pem"]);
+    expect(halfTls.status).toBe(1);
+    expect(halfTls.stderr).toContain("--tls-key is missing");
+    const unreadable = runCli([
+      "serve",
+      "esm-app.mjs",
+      "--port",
+      "0",
+      "--tls-key",
+      "nope.pem",
+      "--tls-cert",
+      "nope.pem",
+    ]);
+    expect(unreadable.status).toBe(1);
+    expect(unreadable.stderr).toContain("Cannot read the TLS private key --tls-key nope.pem");
+    expect(runCli(["serve", "esm-app.mjs", "--http2", "--h2c"]).status).toBe(2);
   });
 
   it("worker refuses to start without a registered layer", () => {

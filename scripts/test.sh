@@ -15,9 +15,14 @@ step "tests (vitest)"
 mkdir -p test-artifacts
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
 rc=$?
-[ -f test-artifacts/vitest.json ] && node scripts/print-test-summary.mjs test-artifacts/vitest.json || rc=1
+summary=$( [ -f test-artifacts/vitest.json ] && node scripts/print-test-summary.mjs test-artifacts/vitest.json) || rc=1
+echo "$summary"
 [ "$rc" -eq 0 ] || exit "$rc"
 step "packages (tsup build, publint, attw)"
 pnpm run check:packages || exit 1
 step "benchmarks (smoke)"
 pnpm bench --smoke || exit 1
+
+# The totals once more, as the run's closing line.
+echo
+echo "$summary" | tail -n 1

@@ -7,6 +7,8 @@ export interface BenchConfig {
   echo: { clients: number; warmupMs: number; durationMs: number; rounds: number };
   fanout: {
     sizes: number[];
+    /** Like echo's: interleaved rounds, the best burst of each server counts. */
+    rounds: number;
     /** Deliveries per second the steady sender aims at (rate = this / members). */
     steadyDeliveriesPerSecond: number;
     steadyMs: number;
@@ -37,6 +39,7 @@ export function benchConfig(smoke: boolean): BenchConfig {
       echo: { clients: 10, warmupMs: 100, durationMs: 400, rounds: 1 },
       fanout: {
         sizes: [20, 50],
+        rounds: 1,
         steadyDeliveriesPerSecond: 2_000,
         steadyMs: 300,
         burstDeliveries: 1_000,
@@ -51,9 +54,10 @@ export function benchConfig(smoke: boolean): BenchConfig {
   }
   return {
     smoke,
-    echo: { clients: 50, warmupMs: 1_000, durationMs: 4_000, rounds: 2 },
+    echo: { clients: 50, warmupMs: 1_000, durationMs: 3_000, rounds: 3 },
     fanout: {
       sizes: [100, 1_000],
+      rounds: 2,
       steadyDeliveriesPerSecond: 20_000,
       steadyMs: 3_000,
       burstDeliveries: 50_000,

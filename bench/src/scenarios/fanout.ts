@@ -56,41 +56,36 @@ export function describeFanout(ctx: Context, members: number): string {
 
 export async function fanoutScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
-  const sizes = ctx.config.fanout.sizes;
-  const rows = new Map<number, Row[]>(sizes.map((size) => [size, []]));
-  for (const id of ctx.servers) {
-    const spec = SERVERS[id];
-    try {
-      // One server process for both sizes; the first room is gone before the second forms.
-      await withServer(ctx, id, async (server) => {
-        for (const members of sizes) {
-          ctx.log(`fan-out ${members}: ${spec.label}`);
-          const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
-          try {
-            const result = await runLoad<FanoutResult>(
-              fanoutJob(ctx, [server.url], id, members),
-              `fan-out ${members} ${id}`,
-              ctx.config.childTimeoutMs,
-            );
-            row.values = fanoutValues(result);
-          } catch (error) {
-            row.error = explain(server, error);
+  const { sizes, rounds } = ctx.config.fanout;
+  // Per size and server: the round with the best burst, or the last error if no round succeeded.
+  const best = new Map<string, FanoutResult>();
+  const errors = new Map<string, string>();
+  const key = (members: number, id: ServerId) => `${members}/${id}`;
+  for (let round = 1; round <= rounds; round++) {
+    for (const id of ctx.servers) {
+      const spec = SERVERS[id];
+      try {
+        // One server process for both sizes; the first room is gone before the second forms.
+        await withServer(ctx, id, async (server) => {
+          for (const members of sizes) {
+            ctx.log(`fan-out ${members}${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}: ${spec.label}`);
+            try {
+              const result = await runLoad<FanoutResult>(
+                fanoutJob(ctx, [server.url], id, members),
+                `fan-out ${members} ${id}`,
+                ctx.config.childTimeoutMs,
+              );
+              const previous = best.get(key(members, id));
+              if (!previous || result.burst.deliveriesPerSecond > previous.burst.deliveriesPerSecond) {
+                best.set(key(members, id), result);
+              }
+            } catch (error) {
+              errors.set(key(members, id), explain(server, error));
+            }
           }
-          rows.get(members)!.push(row);
-        }
-      });
-    } catch (error) {
-      for (const members of sizes) {
-        const list = rows.get(members)!;
-        if (!list.some((row) => row.id === id)) {
-          list.push({
-            id,
-            label: spec.label,
-            djangoPeer: spec.djangoPeer,
-            values: {},
-            error: errorText(error),
-          });
-        }
+        });
+      } catch (error) {
+        for (const members of sizes) errors.set(key(members, id), errorText(error));
       }
     }
   }
@@ -99,13 +94,19 @@ export async function fanoutScenario(ctx: Context): Promise<Scenario> {
     title: `Fan-out to ${members}`,
     note: describeFanout(ctx, members),
     columns: FANOUT_COLUMNS,
-    rows: rows.get(members)!,
+    rows: ctx.servers.map((id): Row => {
+      const spec = SERVERS[id];
+      const result = best.get(key(members, id));
+      const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
+      if (result) row.values = fanoutValues(result);
+      else row.error = errors.get(key(members, id)) ?? "not run";
+      return row;
+    }),
   }));
   return {
     id: "fanout",
     title: "Fan-out",
-    description:
-      "One room, one sender (a member, so it gets its own message too, as in the tutorial); deliveries counted at every member. Deliveries/s is delivered frames over the time from the first send to the last delivery; latency is from send to delivery.",
+    description: `One room, one sender (a member, so it gets its own message too, as in the tutorial); deliveries counted at every member. Deliveries/s is delivered frames over the time from the first send to the last delivery; latency is from send to delivery.${rounds > 1 ? ` Each server ran ${rounds} times, interleaved with the others; the tables show the round with its best burst.` : ""}`,
     durationMs: Date.now() - started,
     tables,
   };

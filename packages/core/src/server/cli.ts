@@ -245,11 +245,12 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("serve takes exactly one <module>[:export].");
-  const app = await loadApplication(positionals[0] as string);
   const { noAccessLog, tlsKey, tlsCert, h2c, http2, ...options } = values;
   if (h2c === true && http2 === true)
     throw new UsageError("Use --http2 (over TLS) or --h2c (cleartext), not both.");
+  // Certificate problems are reported before the application is imported.
   const tls = readTlsFiles(tlsKey as string | undefined, tlsCert as string | undefined);
+  const app = await loadApplication(positionals[0] as string);
   const logger = resolveLogger(undefined);
   if (noAccessLog === true) logger.info = () => {};
   const signalled = waitForSignal();

@@ -31,9 +31,9 @@ function urlHost(host: string): string {
 }
 
 /**
- * Runs `app` over HTTP and WebSocket on `host:port` (over TLS with `tls`, HTTP/2 with `http2`). Resolves once the server listens and lifespan
- * startup completed; rejects with the application's message on `lifespan.startup.failed`, or with
- * the listen error (`EADDRINUSE`, …).
+ * Runs `app` over HTTP and WebSocket on `host:port` (over TLS with `tls`, HTTP/2 with `http2`).
+ * Resolves once the server listens and lifespan startup completed; rejects with the application's
+ * message on `lifespan.startup.failed`, or with the listen error (`EADDRINUSE`, …).
  */
 export async function serve(app: Application, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULTS.host;

@@ -239,6 +239,24 @@ describe("HTTP/2 over TLS", () => {
     session.destroy();
   });
 
+  it("resets only its own stream when the application fails mid-response", async () => {
+    const app: Application = async (scope, receive, send) => {
+      await receive();
+      await send({ type: "http.response.start", status: 200 });
+      if (scope.type === "http" && scope.path === "/fails") {
+        await send({ type: "http.response.body", body: encode("half"), more_body: true });
+        throw new Error("boom");
+      }
+      await send({ type: "http.response.body", body: encode("fine") });
+    };
+    const server = await start(app, tlsOptions());
+    const session = await openSession(server.url, certificate.cert);
+    await expect(request(session, "/fails")).rejects.toThrow(/stream reset|Stream closed/);
+    expect((await request(session, "/works")).body.toString()).toBe("fine");
+    await server.logger.waitFor("error", "Exception inside application (GET /fails)");
+    session.close();
+  });
+
   it("sends GOAWAY on shutdown and lets in-flight streams finish", async () => {
     const release = deferred();
     const arrived = deferred();

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:c
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, within } from "./helpers";
 import { makeCertificate, openSession, request } from "./tls-helpers";
@@ -15,18 +16,19 @@ let bin: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "channels-cli-"));
   bin = join(dir, "channels.mjs");
-  execFileSync(resolve(core, "../../node_modules/.bin/esbuild"), [
-    join(core, "src/server/bin.ts"),
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--external:bufferutil",
-    "--external:utf-8-validate",
-    `--outfile=${bin}`,
-    "--log-level=error",
+  buildSync({
+    entryPoints: [join(core, "src/server/bin.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    external: ["bufferutil", "utf-8-validate"],
+    outfile: bin,
+    logLevel: "error",
     // ws is CommonJS: give the ESM bundle a require().
-    "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  ]);
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -13,7 +13,8 @@ interface Slot<T> {
 /**
  * Django's `await_many_dispatch`: waits on every source at once and dispatches one message at a
  * time, in arrival order per source, earlier sources first when several are ready (the client
- * before the channel layer). A source is asked for its next message only after the previous one
+ * before the channel layer), except that a source passed over in favour of another goes next, so
+ * neither can starve the other. A source is asked for its next message only after the previous one
  * was dispatched, so nothing is pulled that the consumer might not live to handle.
  *
  * Runs until `dispatch` or a source throws; the caller aborts the sources that are still waiting.
@@ -48,16 +49,30 @@ export async function dispatchLoop<T>(
   };
 
   for (let i = 0; i < sources.length; i++) arm(i);
+  // A source that was ready but lost the pick to an earlier one goes next. Without this, a stream
+  // of client frames starves the layer: the consumer's channel fills up to capacity and group
+  // messages to it are dropped (Django's rounds serve every ready source in turn).
+  const passedOver = slots.map(() => false);
+  const pick = () => {
+    let first = -1;
+    for (let i = 0; i < slots.length; i++) {
+      if (!slots[i]!.ready) continue;
+      if (passedOver[i]) return i;
+      if (first === -1) first = i;
+    }
+    return first;
+  };
   for (;;) {
-    let index = slots.findIndex((slot) => slot.ready);
+    let index = pick();
     if (index === -1) {
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
       wake = null;
-      index = slots.findIndex((slot) => slot.ready);
+      index = pick();
       if (index === -1) continue;
     }
+    for (let i = 0; i < slots.length; i++) passedOver[i] = i !== index && slots[i]!.ready;
     const slot = slots[index]!;
     slot.ready = false;
     if (slot.hasError) throw slot.error;

@@ -1,6 +1,7 @@
 import type { LayerMessage } from "../protocol/types";
 
 interface Waiter {
+  channel: string;
   resolve(message: LayerMessage): void;
   reject(error: unknown): void;
   signal: AbortSignal | undefined;
@@ -14,21 +15,42 @@ interface Waiter {
  */
 export class WaitingReceivers {
   private readonly waiters = new Map<string, Waiter[]>();
+  /**
+   * Waiters parked under each abort signal. A consumer passes the same signal to every
+   * receive(), so one "abort" listener per signal, added the first time, replaces an
+   * addEventListener/removeEventListener pair per message (Node's EventTarget makes those costly:
+   * ~4% of a busy echo server).
+   */
+  private readonly parked = new WeakMap<AbortSignal, Set<Waiter>>();
 
   /**
    * Waits for the next message `deliver`ed to `channel`. Aborting `signal` removes the waiter,
    * calls `onAbort` and rejects with the signal's reason.
    */
   wait(channel: string, signal?: AbortSignal, onAbort?: () => void): Promise<LayerMessage> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { channel, resolve, reject, signal, onAbort };
       if (signal) {
-        waiter.onAbort = () => {
-          this.remove(channel, waiter);
-          onAbort?.();
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        let parked = this.parked.get(signal);
+        if (!parked) {
+          const waiting = new Set<Waiter>();
+          parked = waiting;
+          this.parked.set(signal, waiting);
+          signal.addEventListener(
+            "abort",
+            () => {
+              for (const w of waiting) {
+                this.remove(w.channel, w);
+                w.onAbort?.();
+                w.reject(signal.reason);
+              }
+              waiting.clear();
+            },
+            { once: true },
+          );
+        }
+        parked.add(waiter);
       }
       const list = this.waiters.get(channel);
       if (list) list.push(waiter);
@@ -42,7 +64,7 @@ export class WaitingReceivers {
     if (!list) return false;
     const waiter = list.shift()!;
     if (list.length === 0) this.waiters.delete(channel);
-    detach(waiter);
+    this.detach(waiter);
     waiter.resolve(message);
     return true;
   }
@@ -64,10 +86,14 @@ export class WaitingReceivers {
     else this.waiters.delete(channel);
     for (const list of lists) {
       for (const waiter of list) {
-        detach(waiter);
+        this.detach(waiter);
         waiter.reject(error);
       }
     }
+  }
+
+  private detach(waiter: Waiter): void {
+    if (waiter.signal) this.parked.get(waiter.signal)?.delete(waiter);
   }
 
   private remove(channel: string, waiter: Waiter): void {
@@ -77,8 +103,4 @@ export class WaitingReceivers {
     if (index !== -1) list.splice(index, 1);
     if (list.length === 0) this.waiters.delete(channel);
   }
-}
-
-function detach(waiter: Waiter): void {
-  if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
 }

@@ -281,6 +281,28 @@ describe("HTTP/2 over TLS", () => {
     await within(closed, 10_000, "the server to close");
   });
 
+  it("ends a streaming response on shutdown, its application getting http.disconnect", async () => {
+    const recorder = new Recorder();
+    const app: Application = async (_scope, receive, send) => {
+      await receive();
+      await send({
+        type: "http.response.start",
+        status: 200,
+        headers: [["content-type", "text/event-stream"]],
+      });
+      await send({ type: "http.response.body", body: encode("event: ready\n\n"), more_body: true });
+      recorder.record(await receive());
+    };
+    const server = await start(app, tlsOptions());
+    const session = await openSession(server.url, certificate.cert);
+    const stream = session.request({ ":path": "/events" });
+    const response = readResponse(stream);
+    await within(new Promise((r) => stream.once("data", r)), 5_000, "the first event");
+    await within(server.close(), 10_000, "the server to close");
+    expect((await response).body.toString()).toBe("event: ready\n\n");
+    expect(recorder.events).toEqual([{ type: "http.disconnect" }]);
+  });
+
   it("sends trailers when http.response.start asked for them", async () => {
     const app: Application = async (_scope, receive, send) => {
       await receive();

@@ -53,9 +53,14 @@ for _, name in ipairs(members) do
   bucket[#bucket + 1] = name
 end
 local capacity = tonumber(ARGV[6])
-local dropped = {}
+local own = ARGV[9]
+local dropped, locals = {}, {}
 for _, key in ipairs(order) do
   local names = buckets[key]
+  if string.sub(key, -#own) == own then
+    -- The sender's own process-local channels: it delivers them itself, without a store and a pop.
+    for _, name in ipairs(names) do locals[#locals + 1] = name end
+  else
   redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[4])
   if redis.call('ZCARD', key) < capacity then
     local parts = { ARGV[7], ARGV[8], '\\176__asgi_channel__', array_header(#names) }
@@ -65,8 +70,9 @@ for _, key in ipairs(order) do
   else
     for _, name in ipairs(names) do dropped[#dropped + 1] = name end
   end
+  end
 end
-return dropped
+return { dropped, locals }
 `;
 
 /** The members of a group after trimming expired ones. KEYS[1] group key; ARGV[1] cutoff. */

@@ -63,6 +63,20 @@ export class Mailboxes {
     return this.receivers.deliver(channel, message);
   }
 
+  /** Hands `message` to a waiter or buffers it; `false` (and nothing kept) when the buffer is full. */
+  offer(channel: string, message: LayerMessage): boolean {
+    if (this.deliver(channel, message)) return true;
+    const buffer = this.buffers.get(channel);
+    if (buffer && buffer.length >= this.capacityOf(channel)) {
+      // A full buffer may hold only expired messages: sweep before saying no.
+      this.sweep(Date.now());
+      const swept = this.buffers.get(channel);
+      if (swept && swept.length >= this.capacityOf(channel)) return false;
+    }
+    this.deliverOrBuffer(channel, message);
+    return true;
+  }
+
   /** Hands `message` to a waiter, or buffers it (dropping the oldest past the channel's capacity). */
   deliverOrBuffer(channel: string, message: LayerMessage): void {
     if (this.deliver(channel, message)) return;

@@ -70,6 +70,8 @@ export class RedisChannelLayer extends BaseChannelLayer {
   /** This process's part of every name `newChannel()` makes (`specific.<clientPrefix>!…`). */
   readonly clientPrefix = hex(16);
   private readonly wakeKey: string;
+  /** How the non-local part of this process's channel names ends: `.<clientPrefix>!`. */
+  private readonly ownKeySuffix: string;
   private readonly putBacks = new Set<Promise<unknown>>();
   /** Messages skipped on receive because they were older than `expiryMs`. */
   expiredMessages = 0;
@@ -104,6 +106,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
       tokenTtlS: Math.ceil(this.expiryMs / 1000) + 10,
     });
     this.wakeKey = `${this.prefix}:wake:${this.clientPrefix}`;
+    this.ownKeySuffix = `.${this.clientPrefix}!`;
     this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel), this.expiryMs);
     this.shards = this.hosts.map(
       (host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)),
@@ -128,6 +131,13 @@ export class RedisChannelLayer extends BaseChannelLayer {
     this.requireOpen();
     this.requireValidChannelName(channel);
     this.requireValidMessage(message);
+    if (this.isOwnChannel(channel)) {
+      // A channel of this very process: hand it over here, in order with this process's
+      // groupSends to it, without a round trip (other processes' messages still come via Redis).
+      packMessage(message); // the values must be ones Redis could carry, wherever the receiver is
+      if (!this.mailboxes.offer(channel, copyMessage(message))) throw new ChannelFull(channel);
+      return;
+    }
     const local = channel.includes("!");
     const member = this.codec.encode(local ? { ...message, __asgi_channel__: channel } : message);
     const nonLocal = nonLocalName(channel);
@@ -295,7 +305,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
     const { size, entries } = splitMap(packMessage(message));
     // One random prefix per call keeps members distinct; each key gets one member per call.
     const head = Buffer.concat([randomBytes(12), mapHeader(size + 1)]);
-    const dropped = await this.shards[0]!.run("groupSend", (client) =>
+    const [dropped, locals] = await this.shards[0]!.run("groupSend", (client) =>
       scripted(client).channelsGroupSendOneTrip(
         this.groupKey(group),
         this.cutoff(this.groupExpiryMs),
@@ -306,9 +316,11 @@ export class RedisChannelLayer extends BaseChannelLayer {
         this.capacity,
         head,
         Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength),
+        this.ownKeySuffix,
       ),
     );
     for (const channel of dropped) this.recordDrop(group, channel);
+    this.deliverLocally(group, locals, message);
   }
 
   private async groupSendByShard(group: string, message: LayerMessage): Promise<void> {
@@ -317,7 +329,12 @@ export class RedisChannelLayer extends BaseChannelLayer {
       scripted(client).channelsGroupMembers(this.groupKey(group), this.cutoff(this.groupExpiryMs)),
     );
     const byKey = new Map<string, string[]>();
+    const locals: string[] = [];
     for (const channel of members) {
+      if (this.isOwnChannel(channel)) {
+        locals.push(channel);
+        continue;
+      }
       const key = this.prefix + nonLocalName(channel);
       const names = byKey.get(key);
       if (names) names.push(channel);
@@ -330,6 +347,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
       if (list) list.push({ key, names });
       else byShard.set(index, [{ key, names }]);
     }
+    this.deliverLocally(group, locals, message);
     const score = String(this.nextScore());
     await Promise.all(
       [...byShard].map(async ([index, entries]) => {
@@ -349,6 +367,19 @@ export class RedisChannelLayer extends BaseChannelLayer {
           for (const channel of entries[position - 1]!.names) this.recordDrop(group, channel);
       }),
     );
+  }
+
+  /** Whether `channel` was made by this layer's `newChannel()`. */
+  private isOwnChannel(channel: string): boolean {
+    const bang = channel.indexOf("!");
+    return bang !== -1 && channel.startsWith(this.ownKeySuffix, bang - this.ownKeySuffix.length + 1);
+  }
+
+  /** groupSend's share for this process's own members: a copy each, straight into their mailboxes. */
+  private deliverLocally(group: string, channels: string[], message: LayerMessage): void {
+    for (const channel of channels) {
+      if (!this.mailboxes.offer(channel, copyMessage(message))) this.recordDrop(group, channel);
+    }
   }
 
   private groupKey(group: string): string {

@@ -37,7 +37,8 @@ export interface ScriptClient extends Redis {
     capacity: number,
     expiryMs: number,
   ): Promise<number>;
-  channelsGroupSendOneTrip(key: string, ...args: Arg[]): Promise<string[]>;
+  /** → [channels that were full, channels of the calling process to deliver locally] */
+  channelsGroupSendOneTrip(key: string, ...args: Arg[]): Promise<[string[], string[]]>;
   channelsGroupMembers(key: string, cutoff: string): Promise<string[]>;
   /** `numKeys, ...keys, ...args` */
   channelsGroupWrite(numKeys: number, ...args: Arg[]): Promise<number[]>;

@@ -62,14 +62,17 @@ describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis rou
     await layer.close();
   });
 
-  it("send is one Redis call", async () => {
+  it("send is one Redis call, and none to a channel of the same process", async () => {
     const layer = new RedisChannelLayer({ hosts: [server.url] });
     await layer.send("warm.up", { type: "m" });
     const recorder = await recordCommands(server.url);
     await layer.send("one.call", { type: "m" });
-    await layer.send(await layer.newChannel(), { type: "m" });
+    // A channel of this very process is handed over in the process: no Redis call at all.
+    const own = await layer.newChannel();
+    await layer.send(own, { type: "m" });
     const commands = await recorder.stop();
-    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(["evalsha", "evalsha"]);
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(["evalsha"]);
+    expect(await layer.receive(own)).toEqual({ type: "m" });
     await layer.flush();
     await layer.close();
   });

@@ -1,19 +1,9 @@
 // Free loopback ports, and waiting until a child listens on one.
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
+import { freePort } from "@channels-ts/layer-conformance";
 import type { Child } from "./child";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+export { freePort };
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -456,6 +456,7 @@ export function describeChannelLayer(
 }
 
 export {
+  freePort,
   hasRedisServer,
   type RedisServerHandle,
   redisServerSkipReason,

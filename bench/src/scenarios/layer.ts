@@ -98,7 +98,7 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
   return {
     id: "layer",
     title: "Channel layers alone",
-    description: `No server and no sockets: one process drives one layer. send/receive: ${l.channels} channels at once, each sending ${l.batch} messages (each \`send\` awaited) and then receiving them; groupSend: a group of ${l.groupSize} channels, ${l.groupBatch} awaited \`groupSend\`s, then every member receives them. ${l.maxMs} ms per loop after a short warm-up.`,
+    description: `No server and no sockets: one process drives one layer. send/receive: ${l.channels} plain channels at once (so messages cross the backend, as between processes), each sending ${l.batch} messages (each \`send\` awaited) and then receiving them; groupSend: a group of ${l.groupSize} process-local channels of the sending process (the Redis layer delivers those without storing them in Redis), ${l.groupBatch} awaited \`groupSend\`s, then every member receives them. ${l.maxMs} ms per loop after a short warm-up.`,
     durationMs: Date.now() - started,
     tables: [
       {

@@ -219,7 +219,10 @@ describe("dispatch", () => {
     await comm.disconnect();
   });
 
-  it("dispatches a client message queued before a layer message first, when both wait behind a slow handler", async () => {
+  // Django walks its sources in order after every handler (await_many_dispatch), so a layer message
+  // that arrived during a slow client handler goes before the client's next frame: the real
+  // Channels 4 gives ['client:block', 'layer:1', 'client:second'] for this script.
+  it("after a slow client handler, serves the layer before the client's next frame, as Django does", async () => {
     const slow = gate();
     const order: string[] = [];
     class Ordered extends ChannelReporter {
@@ -239,8 +242,8 @@ describe("dispatch", () => {
     await layer().send(channelName, { type: "layer.message", n: 1 });
     slow.open();
     const got = [await comm.receiveFrom(), await comm.receiveFrom(), await comm.receiveFrom()];
-    expect(got).toEqual(["client:block", "client:second", "layer:1"]);
-    expect(order).toEqual(["client:block", "client:second", "layer:1"]);
+    expect(got).toEqual(["client:block", "layer:1", "client:second"]);
+    expect(order).toEqual(["client:block", "layer:1", "client:second"]);
     await comm.disconnect();
   });
 

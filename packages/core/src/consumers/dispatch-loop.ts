@@ -1,7 +1,11 @@
 type Source<T> = () => Promise<T>;
 
-/** Resolves after every pending microtask (however long its promise chain) has run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Resolves after every pending microtask (however long its promise chain) has run: Node runs the
+ * next-tick queue only once V8's microtask queue is empty. Unlike `setImmediate`, it stays inside
+ * the current event-loop turn, so a burst is handled (and its writes coalesced) in one turn.
+ */
+const settle = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 interface Slot<T> {
   ready: boolean;
@@ -12,10 +16,10 @@ interface Slot<T> {
 
 /**
  * Django's `await_many_dispatch`: waits on every source at once and dispatches one message at a
- * time, in arrival order per source, earlier sources first when several are ready (the client
- * before the channel layer), except that a source passed over in favour of another goes next, so
- * neither can starve the other. A source is asked for its next message only after the previous one
- * was dispatched, so nothing is pulled that the consumer might not live to handle.
+ * time, in rounds: each round serves every source that is ready, earliest source first (the client
+ * before the channel layer), so neither can starve the other. A source is asked for its next
+ * message only after the previous one was dispatched, so nothing is pulled that the consumer might
+ * not live to handle.
  *
  * Runs until `dispatch` or a source throws; the caller aborts the sources that are still waiting.
  */
@@ -47,43 +51,36 @@ export async function dispatchLoop<T>(
       },
     );
   };
+  const anyReady = () => {
+    for (const slot of slots) if (slot.ready) return true;
+    return false;
+  };
 
   for (let i = 0; i < sources.length; i++) arm(i);
-  // A source that was ready but lost the pick to an earlier one goes next. Without this, a stream
-  // of client frames starves the layer: the consumer's channel fills up to capacity and group
-  // messages to it are dropped (Django's rounds serve every ready source in turn).
-  const passedOver = slots.map(() => false);
-  const pick = () => {
-    let first = -1;
-    for (let i = 0; i < slots.length; i++) {
-      if (!slots[i]!.ready) continue;
-      if (passedOver[i]) return i;
-      if (first === -1) first = i;
-    }
-    return first;
-  };
+  let rearmed = false;
   for (;;) {
-    let index = pick();
-    if (index === -1) {
+    // A source re-armed in the last round may already hold a message (one queued while a handler
+    // ran), but its promise settles only some microtasks from now. If another source is ready,
+    // let the re-armed ones settle first, so the next round sees every tie (as Django's
+    // asyncio.wait does). Costs one tick, and only when a round ends with a message waiting.
+    if (rearmed && anyReady()) await settle();
+    rearmed = false;
+    while (!anyReady()) {
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
       wake = null;
-      index = pick();
-      if (index === -1) continue;
     }
-    for (let i = 0; i < slots.length; i++) passedOver[i] = i !== index && slots[i]!.ready;
-    const slot = slots[index]!;
-    slot.ready = false;
-    if (slot.hasError) throw slot.error;
-    const value = slot.value as T;
-    slot.value = undefined;
-    await dispatch(value);
-    arm(index);
-    // The source just re-armed may already hold a message (one queued while the handler ran),
-    // but its promise settles only some microtasks from now. If a later source has a message
-    // ready, let the re-armed one settle first, so earlier sources win ties as in Django (whose
-    // asyncio.wait sees both tasks done). Costs one macrotask, and only when there is a tie.
-    if (slots.some((other, i) => i > index && other.ready)) await settle();
+    for (let index = 0; index < slots.length; index++) {
+      const slot = slots[index]!;
+      if (!slot.ready) continue;
+      slot.ready = false;
+      if (slot.hasError) throw slot.error;
+      const value = slot.value as T;
+      slot.value = undefined;
+      await dispatch(value);
+      arm(index);
+      rearmed = true;
+    }
   }
 }

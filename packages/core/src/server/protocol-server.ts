@@ -18,6 +18,7 @@ import {
   type UpgradeRequest,
   type WebSocketInstance,
 } from "./websocket-protocol";
+import { WriteCoalescer } from "./write-coalescer";
 
 /**
  * What `serve()` and `attach()` share: the application, the options, every live application
@@ -34,6 +35,8 @@ export class ProtocolServer {
   readonly sockets = new Set<WebSocketInstance>();
   /** WebSockets waiting for the application to accept, close or deny. */
   readonly handshakes = new Set<WebSocketInstance>();
+  /** Frames sent in one event-loop turn leave each socket in one write. */
+  readonly writes = new WriteCoalescer();
   /** HTTP requests under `httpTimeoutMs` whose response has not started. */
   readonly timedRequests = new Set<HttpInstance>();
   /** Instances whose connection ended; cancelled if still running at their `cancelAt`. */

@@ -80,6 +80,8 @@ export class WebSocketInstance extends ApplicationInstance {
   private pingSentAt = 0;
   /** A denial response in progress: its head (until written) and framing. */
   private denial: { head: string; framed: boolean; chunked: boolean } | null = null;
+  /** The TCP (or TLS) socket under the open WebSocket, for coalescing writes. */
+  private wire: Duplex | null = null;
 
   constructor(
     private readonly server: ProtocolServer,
@@ -187,6 +189,7 @@ export class WebSocketInstance extends ApplicationInstance {
           );
         }
         if (ws.readyState !== 1) return undefined;
+        if (this.wire !== null) this.server.writes.hold(this.wire);
         ws.send(text);
       } else if (bytes instanceof Uint8Array) {
         if (text !== undefined && text !== null) {
@@ -195,6 +198,7 @@ export class WebSocketInstance extends ApplicationInstance {
           );
         }
         if (ws.readyState !== 1) return undefined;
+        if (this.wire !== null) this.server.writes.hold(this.wire);
         ws.send(bytes);
       } else {
         throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
@@ -279,6 +283,7 @@ export class WebSocketInstance extends ApplicationInstance {
     }
     this.state = OPEN;
     this.ws = ws;
+    this.wire = socket;
     this.socket = null;
     this.lastActive = clock();
     (ws as TaggedWebSocket)[INSTANCE] = this;
@@ -377,6 +382,7 @@ export class WebSocketInstance extends ApplicationInstance {
   closed(code: number, reason: Buffer): void {
     this.server.sockets.delete(this);
     this.ws = null;
+    this.wire = null;
     if (this.server.accessLog)
       this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());

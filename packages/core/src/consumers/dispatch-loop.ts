@@ -12,6 +12,8 @@ interface Slot<T> {
   value: T | undefined;
   error: unknown;
   hasError: boolean;
+  onValue(value: T): void;
+  onError(error: unknown): void;
 }
 
 /**
@@ -27,29 +29,31 @@ export async function dispatchLoop<T>(
   sources: ReadonlyArray<Source<T>>,
   dispatch: (message: T) => Promise<void>,
 ) {
-  const slots: Slot<T>[] = sources.map(() => ({
-    ready: false,
-    value: undefined,
-    error: undefined,
-    hasError: false,
-  }));
   let wake: (() => void) | null = null;
-
-  const arm = (index: number) => {
-    const slot = slots[index]!;
-    sources[index]!().then(
-      (value) => {
+  // One pair of callbacks per source, made once: re-arming after every message allocates nothing.
+  const slots: Slot<T>[] = sources.map(() => {
+    const slot: Slot<T> = {
+      ready: false,
+      value: undefined,
+      error: undefined,
+      hasError: false,
+      onValue: (value: T) => {
         slot.value = value;
         slot.ready = true;
         wake?.();
       },
-      (error: unknown) => {
+      onError: (error: unknown) => {
         slot.error = error;
         slot.hasError = true;
         slot.ready = true;
         wake?.();
       },
-    );
+    };
+    return slot;
+  });
+  const arm = (index: number) => {
+    const slot = slots[index]!;
+    sources[index]!().then(slot.onValue, slot.onError);
   };
   const anyReady = () => {
     for (const slot of slots) if (slot.ready) return true;

@@ -8,7 +8,20 @@ function fail(path: string, what: string, hint: string): never {
   throw new InvalidMessageError(`${path} is ${what}: ${ALLOWED}. ${hint}`);
 }
 
-function copyValue(value: unknown, path: string, seen: Set<object>): unknown {
+/** Where the copy is: the keys from the message down, and the objects on the way (for cycles). */
+interface Walk {
+  keys: Array<string | number>;
+  parents: object[];
+}
+
+/** The path of the value being copied, e.g. `message.items[2].user`: built only for an error. */
+function pathOf(walk: Walk): string {
+  let path = "message";
+  for (const key of walk.keys) path += typeof key === "number" ? `[${key}]` : `.${key}`;
+  return path;
+}
+
+function copyValue(value: unknown, walk: Walk): unknown {
   switch (typeof value) {
     case "string":
     case "number":
@@ -17,46 +30,50 @@ function copyValue(value: unknown, path: string, seen: Set<object>): unknown {
     case "undefined":
       return value;
     case "function":
-      return fail(path, "a function", "Send data, not behaviour.");
+      return fail(pathOf(walk), "a function", "Send data, not behaviour.");
     case "symbol":
-      return fail(path, "a symbol", "Use a string instead.");
+      return fail(pathOf(walk), "a symbol", "Use a string instead.");
   }
   if (value === null) return null;
   const object = value as object;
   if (object instanceof Uint8Array) return new Uint8Array(object);
-  if (seen.has(object))
-    return fail(path, "a reference back to one of its parents (a cycle)", "Flatten it first.");
-  seen.add(object);
-  try {
-    if (Array.isArray(object)) {
-      const out = new Array<unknown>(object.length);
-      for (let i = 0; i < object.length; i++) out[i] = copyValue(object[i], `${path}[${i}]`, seen);
-      return out;
+  if (walk.parents.includes(object))
+    return fail(pathOf(walk), "a reference back to one of its parents (a cycle)", "Flatten it first.");
+  let out: unknown;
+  walk.parents.push(object);
+  if (Array.isArray(object)) {
+    const copy = new Array<unknown>(object.length);
+    for (let i = 0; i < object.length; i++) {
+      walk.keys.push(i);
+      copy[i] = copyValue(object[i], walk);
+      walk.keys.pop();
     }
+    out = copy;
+  } else {
     const proto = Object.getPrototypeOf(object);
-    if (proto !== Object.prototype && proto !== null) {
-      if (object instanceof Date) return fail(path, "a Date", "Send date.toISOString() or date.getTime().");
-      if (object instanceof Map) return fail(path, "a Map", "Send Object.fromEntries(map).");
-      if (object instanceof Set) return fail(path, "a Set", "Send [...set].");
-      if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
-        const type = object.constructor.name;
-        return fail(
-          path,
-          `${/^[AEIOU]/.test(type) ? "an" : "a"} ${type}`,
-          "Send a Uint8Array (or a Buffer).",
-        );
-      }
-      const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "class instance";
-      return fail(path, `an instance of ${name}`, "Send a plain object with its fields instead.");
-    }
-    const out: Record<string, unknown> = {};
+    if (proto !== Object.prototype && proto !== null) failOnClass(object, proto, pathOf(walk));
+    const copy: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
-      out[key] = copyValue((object as Record<string, unknown>)[key], `${path}.${key}`, seen);
+      walk.keys.push(key);
+      copy[key] = copyValue((object as Record<string, unknown>)[key], walk);
+      walk.keys.pop();
     }
-    return out;
-  } finally {
-    seen.delete(object);
+    out = copy;
   }
+  walk.parents.pop();
+  return out;
+}
+
+function failOnClass(object: object, proto: object, path: string): never {
+  if (object instanceof Date) return fail(path, "a Date", "Send date.toISOString() or date.getTime().");
+  if (object instanceof Map) return fail(path, "a Map", "Send Object.fromEntries(map).");
+  if (object instanceof Set) return fail(path, "a Set", "Send [...set].");
+  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
+    const type = object.constructor.name;
+    return fail(path, `${/^[AEIOU]/.test(type) ? "an" : "a"} ${type}`, "Send a Uint8Array (or a Buffer).");
+  }
+  const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "class instance";
+  return fail(path, `an instance of ${name}`, "Send a plain object with its fields instead.");
 }
 
 /**
@@ -64,5 +81,5 @@ function copyValue(value: unknown, path: string, seen: Set<object>): unknown {
  * (the Redis layer encodes exactly these). Throws `InvalidMessageError` naming the first bad value.
  */
 export function copyMessage<M extends LayerMessage>(message: M): M {
-  return copyValue(message, "message", new Set()) as M;
+  return copyValue(message, { keys: [], parents: [] }) as M;
 }

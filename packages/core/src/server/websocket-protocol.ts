@@ -203,6 +203,7 @@ export class WebSocketInstance extends ApplicationInstance {
       } else {
         throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
       }
+      if (this.wire !== null) this.server.writes.wrote(this.wire);
       if (ws.bufferedAmount > this.server.options.maxBufferedBytes) {
         this.server.logger.warn(
           `WebSocket client too slow: more than ${this.server.options.maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,

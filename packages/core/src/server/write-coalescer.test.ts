@@ -65,6 +65,24 @@ describe("WriteCoalescer", () => {
     expect(socket.writableCorked).toBe(0);
   });
 
+  it("writes a socket out at once when it holds more than RELEASE_BYTES", async () => {
+    const coalescer = new WriteCoalescer();
+    const { socket, writes } = recordingSocket();
+    coalescer.hold(socket as never);
+    socket.write("small");
+    coalescer.wrote(socket as never);
+    expect(writes).toEqual([]);
+    coalescer.hold(socket as never);
+    socket.write("x".repeat(WriteCoalescer.RELEASE_BYTES));
+    coalescer.wrote(socket as never);
+    expect(writes.map((chunks) => chunks.length)).toEqual([2]);
+    coalescer.hold(socket as never);
+    socket.write("after");
+    await nextTurn();
+    expect(writes.at(-1)).toEqual(["after"]);
+    expect(socket.writableCorked).toBe(0);
+  });
+
   it("flush() writes at once", () => {
     const coalescer = new WriteCoalescer();
     const { socket, writes } = recordingSocket();

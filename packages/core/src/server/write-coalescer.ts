@@ -7,6 +7,13 @@ import type { Duplex } from "node:stream";
  * CPU profile; a turn adds no more latency than the microtasks already queued in it.
  */
 export class WriteCoalescer {
+  /**
+   * Held bytes past which a socket is written at once: coalescing is for many small frames, and a
+   * large burst must reach the kernel as it goes (else one turn's sends could pass
+   * `maxBufferedBytes` and close a client that reads fine).
+   */
+  static readonly RELEASE_BYTES = 64 * 1024;
+
   private held: Duplex[] = [];
   private scheduled = false;
 
@@ -22,7 +29,14 @@ export class WriteCoalescer {
     }
   }
 
-  /** Writes out everything held (also on shutdown). */
+  /** Call after writing to `socket`: writes it out now if it holds more than `RELEASE_BYTES`. */
+  wrote(socket: Duplex): void {
+    if (socket.writableCorked !== 0 && socket.writableLength >= WriteCoalescer.RELEASE_BYTES) {
+      while (socket.writableCorked > 0) socket.uncork();
+    }
+  }
+
+  /** Writes out everything held. */
   readonly flush = (): void => {
     this.scheduled = false;
     const held = this.held;

@@ -527,6 +527,27 @@ describe("WebSocket limits", () => {
     expect(client.messages.length).toBeLessThan(256);
   });
 
+  it("a reading client gets a burst far larger than maxBufferedBytes sent in one turn, unclosed", async () => {
+    const chunks = 64;
+    const server = await start(
+      async (_scope, receive, send) => {
+        await receive();
+        await send({ type: "websocket.accept" });
+        // Each send resolves at once: the whole burst is sent within one event-loop turn.
+        const chunk = new Uint8Array(64 * 1024);
+        for (let i = 0; i < chunks; i++) await send({ type: "websocket.send", bytes: chunk });
+        await receive();
+      },
+      { maxBufferedBytes: 1024 * 1024 },
+    );
+    const client = await connect(server.wsUrl);
+    const messages = await client.received(chunks);
+    expect(messages).toHaveLength(chunks);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    expect(server.logger.has("warn", "too slow")).toBe(false);
+    client.ws.close();
+  });
+
   it("pings idle clients, which stay connected while they answer", async () => {
     const server = await start(echoApp(), { pingIntervalMs: 40, pingTimeoutMs: 5_000 });
     const client = await connect(server.wsUrl);

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IdleConnected } from "./clients/jobs";
+import { ensureBuilt } from "./proc/build";
 import { BENCH_DIR } from "./proc/child";
 import { startLoad } from "./proc/load";
 import { SERVERS, type ServerId, startServer } from "./servers/catalog";
@@ -37,6 +38,7 @@ function byConstructor(path: string): Map<string, { count: number; size: number 
   return out;
 }
 
+ensureBuilt((line) => console.log(line));
 const id = (process.argv[2] ?? "channels-memory") as ServerId;
 const connections = Number(process.argv[3] ?? 2_000);
 const dir = join(BENCH_DIR, "profiles");

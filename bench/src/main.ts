@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startRedisServer } from "@channels-ts/layer-conformance";
 import { Redis } from "ioredis";
 import { benchConfig } from "./config";
+import { ensureBuilt } from "./proc/build";
 import { BENCH_DIR } from "./proc/child";
 import { LOAD_CPU } from "./proc/load";
 import { describeMachine } from "./report/machine";
@@ -118,6 +119,7 @@ async function main(): Promise<number> {
   const profileDir = join(BENCH_DIR, "profiles");
   const nodeFlags = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 
+  ensureBuilt((line) => console.log(line));
   // Described before pinning: `nproc` counts only the CPUs a process may use.
   const machine = describeMachine();
   // This process and what it starts (Redis) go to the load generator's CPU; servers get CPU 0.

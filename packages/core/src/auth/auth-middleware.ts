@@ -3,6 +3,7 @@ import { isConnectionScope } from "../middleware/connection-scope";
 import { CookieMiddleware } from "../middleware/cookie-middleware";
 import { keepPathRouting } from "../middleware/path-routing";
 import { requireApplication } from "../middleware/require-application";
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { SessionMiddleware } from "../sessions/session-middleware";
 import type { SessionMiddlewareOptions } from "../sessions/session-options";
@@ -30,7 +31,7 @@ export function AuthMiddleware<User>(inner: Application, options: AuthOptions<Us
           "AuthMiddlewareStack(app, options), which is CookieMiddleware(SessionMiddleware(AuthMiddleware(app, options), options)).",
       );
     }
-    const innerScope = { ...scope };
+    const innerScope = copyScope(scope);
     attachAuthOptions(innerScope, options);
     if (innerScope.user === undefined) innerScope.user = await getUser<User>(innerScope);
     return inner(innerScope, receive, send);

@@ -2,6 +2,7 @@ import { ImproperlyConfigured } from "../exceptions";
 import { type ConnectionScope, isConnectionScope } from "../middleware/connection-scope";
 import { keepPathRouting } from "../middleware/path-routing";
 import { requireApplication } from "../middleware/require-application";
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { denyConnection } from "../security/denial";
 import { AnonymousUser, isAuthenticated } from "./anonymous-user";
@@ -80,8 +81,8 @@ export function TokenAuthMiddleware<User>(inner: Application, options: TokenAuth
   const app = async (scope: Scope, receive: Receive, send: Send): Promise<void> => {
     if (!isConnectionScope(scope)) return inner(scope, receive, send);
     const innerScope = settings.carriers.includes("subprotocol")
-      ? withoutTokenSubprotocol({ ...scope }, settings.subprotocolPrefix)
-      : { ...scope };
+      ? withoutTokenSubprotocol(copyScope(scope), settings.subprotocolPrefix)
+      : copyScope(scope);
     if (isAuthenticated(innerScope.user)) return inner(innerScope, receive, send);
     const found = findToken(scope, settings.carriers, settings.queryParam, settings.subprotocolPrefix);
     if (found === null) {

@@ -1,4 +1,5 @@
 import type { ConnectionScope } from "../middleware/connection-scope";
+import { copyScope } from "../protocol/copy-scope";
 
 /** Where a client can put its token. */
 export type TokenCarrier = "header" | "subprotocol" | "query";
@@ -56,7 +57,7 @@ export function withoutTokenSubprotocol<S extends ConnectionScope>(scope: S, pre
         : [name, value],
     )
     .filter(([name, value]) => name !== "sec-websocket-protocol" || value !== "");
-  return { ...scope, subprotocols: scope.subprotocols.filter((p) => !isToken(p)), headers };
+  return copyScope(scope, { subprotocols: scope.subprotocols.filter((p) => !isToken(p)), headers });
 }
 
 /** The first token found, looking in `carriers` in order. */

@@ -1,3 +1,4 @@
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { isPathRouting, markPathRouting } from "../routing/url-router";
 
@@ -35,7 +36,7 @@ export class BaseMiddleware {
     // Returning a function from the constructor makes the instance callable; subclasses' fields
     // and methods land on it because it takes the subclass's prototype.
     const app = ((scope: Scope, receive: Receive, send: Send) =>
-      middleware.handle({ ...scope } as Scope, receive, send)) as unknown as BaseMiddleware;
+      middleware.handle(copyScope(scope), receive, send)) as unknown as BaseMiddleware;
     const middleware = app;
     Object.setPrototypeOf(app, new.target.prototype);
     Object.defineProperty(app, "name", { value: new.target.name, configurable: true });

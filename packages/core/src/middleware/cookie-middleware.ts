@@ -1,3 +1,4 @@
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { isConnectionScope } from "./connection-scope";
 import {
@@ -57,7 +58,7 @@ function cookieMiddleware(inner: Application): Application {
       );
     }
     const cookies = parseCookieHeaders(scope.headers);
-    return inner({ ...scope, cookies }, receive, send);
+    return inner(copyScope(scope, { cookies }), receive, send);
   };
   return keepPathRouting(app, inner);
 }

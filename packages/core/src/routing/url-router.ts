@@ -1,5 +1,6 @@
 import { parse, type Token } from "path-to-regexp";
 import { ImproperlyConfigured, RouteNotFound } from "../exceptions";
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send, UrlRoute } from "../protocol/types";
 import { converters, type PathConverter } from "./converters";
 
@@ -215,14 +216,13 @@ export function URLRouter(routes: Route[]): Application {
     for (const { route, match, nested } of compiled) {
       const m = match(stripped);
       if (!m) continue;
-      const inner = {
-        ...scope,
+      const inner = copyScope(scope, {
         path_remaining: m.remaining,
         url_route: {
           args: [...outer.args, ...m.args],
           kwargs: { ...outer.kwargs, ...m.kwargs, ...route.options.kwargs },
         },
-      } as Scope;
+      }) as Scope;
       if (!nested) return route.app(inner, receive, send);
       try {
         return await route.app(inner, receive, send);

@@ -3,6 +3,7 @@ import { isConnectionScope } from "../middleware/connection-scope";
 import { CookieMiddleware, deleteCookie, setCookie } from "../middleware/cookie-middleware";
 import { keepPathRouting } from "../middleware/path-routing";
 import { requireApplication } from "../middleware/require-application";
+import { copyScope } from "../protocol/copy-scope";
 import type { Application, HttpResponseStartEvent, Receive, Scope, Send, SendEvent } from "../protocol/types";
 import { Session } from "./session";
 import {
@@ -30,7 +31,7 @@ export function SessionMiddleware(inner: Application, options: SessionMiddleware
   const app = async (scope: Scope, receive: Receive, send: Send): Promise<void> => {
     if (!isConnectionScope(scope)) return inner(scope, receive, send);
     // An outer session middleware already did the work and will do the saving.
-    if (scope.session !== undefined) return inner({ ...scope }, receive, send);
+    if (scope.session !== undefined) return inner(copyScope(scope), receive, send);
     const cookies = scope.cookies as Record<string, string> | undefined;
     if (cookies === null || typeof cookies !== "object") {
       throw new ImproperlyConfigured(
@@ -44,7 +45,7 @@ export function SessionMiddleware(inner: Application, options: SessionMiddleware
       scope.type === "http"
         ? savingSend(send, session, cookieValue !== undefined, signedWithOldSecret, resolved)
         : send;
-    return inner({ ...scope, session }, receive, innerSend);
+    return inner(copyScope(scope, { session }), receive, innerSend);
   };
   return keepPathRouting(app, inner);
 }

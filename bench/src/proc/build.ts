@@ -1,0 +1,33 @@
+// The bench measures the packages as users deploy them, built (see DIST_TSCONFIG in child.ts):
+// build them first when any source is newer than its build.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_DIR } from "./child";
+
+const ROOT = join(BENCH_DIR, "..");
+const PACKAGES = ["core", "layer-memory", "layer-redis", "layer-rabbitmq"];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Names the packages whose dist/ is missing or older than their src/. */
+export function stalePackages(): string[] {
+  return PACKAGES.filter((name) => {
+    const built = join(ROOT, "packages", name, "dist", "index.js");
+    return !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(ROOT, "packages", name, "src"));
+  });
+}
+
+export function ensureBuilt(log: (line: string) => void): void {
+  const stale = stalePackages();
+  if (stale.length === 0) return;
+  log(`building the packages first (${stale.join(", ")} changed since the last build)`);
+  execFileSync("pnpm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}

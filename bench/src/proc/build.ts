@@ -29,5 +29,9 @@ export function ensureBuilt(log: (line: string) => void): void {
   const stale = stalePackages();
   if (stale.length === 0) return;
   log(`building the packages first (${stale.join(", ")} changed since the last build)`);
-  execFileSync("pnpm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  // The pnpm that runs us (`npx pnpm bench` leaves none on PATH), else the one on PATH.
+  const pnpm = process.env.npm_execpath;
+  const [command, args] =
+    pnpm && /pnpm/.test(pnpm) ? [process.execPath, [pnpm, "run", "build"]] : ["pnpm", ["run", "build"]];
+  execFileSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
 }

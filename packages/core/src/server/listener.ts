@@ -31,14 +31,17 @@ function rejectBadRequest(_error: Error, socket: Duplex): void {
   else socket.destroy();
 }
 
+const H2_SETTINGS = { enableConnectProtocol: true };
+
 function createNodeServer(protocol: ProtocolServer, transport: Transport): NodeServer {
   const { kind, tls } = transport;
   if (kind === "http") return createHttpServer(protocol.handleRequest);
-  if (kind === "h2c") return createH2cServer(protocol.handleRequest);
+  // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets as HTTP/2 streams (RFC 8441).
+  if (kind === "h2c") return createH2cServer({ settings: H2_SETTINGS }, protocol.handleRequest);
   try {
     if (kind === "https") return createHttpsServer({ ...tls }, protocol.handleRequest);
     // allowHTTP1: ALPN offers h2 and http/1.1 on one port, so WebSocket upgrades keep working.
-    return createSecureServer({ ...tls, allowHTTP1: true }, protocol.handleRequest);
+    return createSecureServer({ ...tls, allowHTTP1: true, settings: H2_SETTINGS }, protocol.handleRequest);
   } catch (error) {
     throw new ImproperlyConfigured(
       `Server option tls is not a usable PEM key and certificate pair: ${(error as Error).message}. Pass the file contents (readFileSync(path)), not the paths.`,
@@ -63,6 +66,8 @@ export function createListener(protocol: ProtocolServer, transport: Transport): 
       closeAll: () => http1.closeAllConnections(),
     };
   }
+  // Node's HTTP/2 compatibility API hands CONNECT requests (RFC 8441 WebSockets) to 'connect'.
+  server.on("connect", protocol.handleConnect);
   // HTTP/2 servers keep no list of their connections (nor of HTTP/1.1 ones under allowHTTP1).
   const sessions = new Set<Http2Session>();
   const sockets = new Set<Duplex>();

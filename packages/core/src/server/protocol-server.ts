@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { ImproperlyConfigured } from "../exceptions";
@@ -14,6 +15,7 @@ import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./op
 import {
   ACCEPT_HEADERS,
   ACCEPTED_SUBPROTOCOL,
+  handleWebSocketOverHttp2,
   handleWebSocketUpgrade,
   type UpgradeRequest,
   type WebSocketInstance,
@@ -125,6 +127,21 @@ export class ProtocolServer {
     } catch (error) {
       this.logger.error(`Internal server error handling the WebSocket upgrade of ${req.url}:`, error);
       socket.destroy();
+    }
+  };
+
+  /** An HTTP/2 CONNECT: a WebSocket when it says `:protocol: websocket` (RFC 8441), else 405. */
+  readonly handleConnect = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    try {
+      if (req.headers[":protocol"] === "websocket") {
+        handleWebSocketOverHttp2(this, req);
+        return;
+      }
+      res.writeHead(405, { "content-type": "text/plain; charset=utf-8" });
+      res.end("CONNECT is only served for WebSockets (RFC 8441, :protocol websocket).");
+    } catch (error) {
+      this.logger.error(`Internal server error handling the HTTP/2 WebSocket of ${req.url}:`, error);
+      req.stream.destroy();
     }
   };
 

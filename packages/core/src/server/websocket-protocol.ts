@@ -1,8 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
+import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
-import type { WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { SendEvent, WebSocketScope } from "../protocol/types";
+import { withoutConnectionHeaders } from "./http2-protocol";
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
@@ -34,6 +36,55 @@ const HANDSHAKE = 0;
 const DENYING = 1;
 const OPEN = 2;
 const CLOSED = 3;
+
+/**
+ * ws's WebSocket as its own server makes it (`WebSocketServer.completeUpgrade`): no address, then
+ * `setSocket()`, which takes any Duplex, here an HTTP/2 stream. Not in ws's type declarations.
+ */
+const ServerSideWebSocket = WebSocket as unknown as new (
+  address: null,
+  protocols: undefined,
+  options: { autoPong: boolean },
+) => WebSocket & {
+  setSocket(
+    socket: Duplex,
+    head: Buffer,
+    options: { allowSynchronousEvents: boolean; maxPayload: number; skipUTF8Validation: boolean },
+  ): void;
+};
+
+/** A denial response being written: the HTTP/1.1 head (until written) and framing, or the HTTP/2 headers. */
+interface DenialInProgress {
+  head: string;
+  framed: boolean;
+  chunked: boolean;
+  h2Headers: Record<string, string | string[]> | null;
+}
+
+function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
+  const existing = headers[name];
+  if (existing === undefined) headers[name] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else headers[name] = [existing, value];
+}
+
+/** Answers an HTTP/2 WebSocket handshake with a complete plain-text response. */
+function respondOnStream(
+  stream: ServerHttp2Stream,
+  status: number,
+  text: string,
+  extra?: Record<string, string>,
+) {
+  if (stream.destroyed || stream.closed) return;
+  const body = Buffer.from(text, "utf8");
+  stream.respond({
+    ":status": status,
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": body.length,
+    ...extra,
+  });
+  stream.end(body);
+}
 
 /** Writes a complete HTTP response on a raw socket (handshake rejections) and closes it. */
 export function writeRawResponse(socket: Duplex, status: number, text: string, extra = ""): void {
@@ -70,6 +121,8 @@ export class WebSocketInstance extends ApplicationInstance {
   private state = HANDSHAKE;
   ws: WebSocket | null = null;
   private req: UpgradeRequest | null;
+  /** The HTTP/2 stream of an RFC 8441 WebSocket (extended CONNECT); `null` over HTTP/1.1. */
+  private readonly h2: ServerHttp2Stream | null;
   private socket: Duplex | null;
   private head: Buffer | null;
   /** Handshake deadline, on `clock()`. */
@@ -79,19 +132,20 @@ export class WebSocketInstance extends ApplicationInstance {
   private lastActive = 0;
   private pingSentAt = 0;
   /** A denial response in progress: its head (until written) and framing. */
-  private denial: { head: string; framed: boolean; chunked: boolean } | null = null;
+  private denial: DenialInProgress | null = null;
   /** The TCP (or TLS) socket under the open WebSocket, for coalescing writes. */
   private wire: Duplex | null = null;
 
   constructor(
     private readonly server: ProtocolServer,
-    req: IncomingMessage,
+    req: IncomingMessage | Http2ServerRequest,
     socket: Duplex,
     head: Buffer,
     parts: ReturnType<typeof requestParts>,
   ) {
     super();
-    this.req = req;
+    this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
+    this.req = this.h2 === null ? (req as UpgradeRequest) : null;
     this.socket = socket;
     this.head = head;
     const scope: WebSocketScope = {
@@ -170,6 +224,7 @@ export class WebSocketInstance extends ApplicationInstance {
     if (this.server.accessLog)
       this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
     if (denying) socket.destroy();
+    else if (this.h2 !== null) respondOnStream(this.h2, status, text);
     else writeRawResponse(socket, status, text);
     this.disconnected(1006, "");
   }
@@ -247,7 +302,6 @@ export class WebSocketInstance extends ApplicationInstance {
     }
     const flat: string[] = [];
     checkHeaders(headers, "websocket.accept", flat);
-    const req = this.req as UpgradeRequest;
     const extra: string[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const name = flat[i] as string;
@@ -261,10 +315,15 @@ export class WebSocketInstance extends ApplicationInstance {
       }
       extra.push(`${name}: ${flat[i + 1]}`);
     }
+    const socket = this.socket as Duplex;
+    if (this.h2 !== null) {
+      this.acceptOnStream(this.h2, typeof subprotocol === "string" ? subprotocol : null, flat);
+      return;
+    }
+    const req = this.req as UpgradeRequest;
     if (extra.length > 0) req[ACCEPT_HEADERS] = extra;
     // The client offered protocols but the app chose none: answer without the header (RFC 6455).
     req[ACCEPTED_SUBPROTOCOL] = typeof subprotocol === "string" ? subprotocol : false;
-    const socket = this.socket as Duplex;
     // ws takes over reading, synchronously, with the early bytes as `head`.
     socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
     socket.off("end", onHandshakeEnd);
@@ -272,6 +331,31 @@ export class WebSocketInstance extends ApplicationInstance {
     const head = this.head as Buffer;
     this.server.handshakes.delete(this);
     this.server.wss.handleUpgrade(req, socket, head, (ws) => this.opened(ws));
+  }
+
+  /**
+   * RFC 8441: the extended CONNECT stream becomes the WebSocket once answered with 200 (no
+   * Sec-WebSocket-Accept; the stream is already this client's). ws then frames over the stream.
+   */
+  private acceptOnStream(stream: ServerHttp2Stream, subprotocol: string | null, flat: string[]): void {
+    const headers: Record<string, string | string[]> = { ":status": "200" };
+    const kept = withoutConnectionHeaders(flat);
+    for (let i = 0; i + 1 < kept.length; i += 2) addHeader(headers, kept[i] as string, kept[i + 1] as string);
+    if (subprotocol !== null) headers["sec-websocket-protocol"] = subprotocol;
+    const head = this.head as Buffer;
+    this.socket?.off("data", this.onHandshakeData as (chunk: Buffer) => void);
+    this.socket?.off("end", onHandshakeEnd);
+    this.onHandshakeData = null;
+    this.server.handshakes.delete(this);
+    if (stream.destroyed || stream.closed) return;
+    stream.respond(headers);
+    const ws = new ServerSideWebSocket(null, undefined, { autoPong: true });
+    ws.setSocket(stream, head, {
+      allowSynchronousEvents: true,
+      maxPayload: this.server.options.maxMessageBytes,
+      skipUTF8Validation: false,
+    });
+    this.opened(ws);
   }
 
   private opened(ws: WebSocket): void {
@@ -328,8 +412,15 @@ export class WebSocketInstance extends ApplicationInstance {
       }
       head += `${flat[i]}: ${flat[i + 1]}\r\n`;
     }
+    let h2Headers: Record<string, string | string[]> | null = null;
+    if (this.h2 !== null) {
+      h2Headers = { ":status": String(code) };
+      const kept = withoutConnectionHeaders(flat);
+      for (let i = 0; i + 1 < kept.length; i += 2)
+        addHeader(h2Headers, kept[i] as string, kept[i + 1] as string);
+    }
     this.state = DENYING;
-    this.denial = { head, framed, chunked: false };
+    this.denial = { head, framed, chunked: false, h2Headers };
     return undefined;
   }
 
@@ -340,8 +431,15 @@ export class WebSocketInstance extends ApplicationInstance {
       throw new Error("Send websocket.http.response.start before websocket.http.response.body.");
     }
     const socket = this.socket as Duplex;
-    const denial = this.denial as { head: string; framed: boolean; chunked: boolean };
-    if (denial.head !== "") {
+    const denial = this.denial as DenialInProgress;
+    if (this.h2 !== null) {
+      // HTTP/2 frames the body itself: no content-length or chunking to add.
+      if (denial.h2Headers !== null) {
+        if (!this.h2.destroyed) this.h2.respond(denial.h2Headers);
+        denial.h2Headers = null;
+      }
+      if (body.length > 0 && !this.h2.destroyed) this.h2.write(body);
+    } else if (denial.head !== "") {
       let head = denial.head;
       denial.head = "";
       if (!denial.framed) {
@@ -352,7 +450,9 @@ export class WebSocketInstance extends ApplicationInstance {
       }
       socket.write(`${head}\r\n`);
     }
-    if (denial.chunked) {
+    if (this.h2 !== null) {
+      // Written above.
+    } else if (denial.chunked) {
       if (body.length > 0) socket.write(`${body.length.toString(16)}\r\n`);
       if (body.length > 0) socket.write(body);
       if (body.length > 0) socket.write("\r\n");
@@ -364,7 +464,8 @@ export class WebSocketInstance extends ApplicationInstance {
         this.server.logger.info(
           `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
         );
-      endSocket(socket);
+      if (this.h2 !== null) this.h2.end();
+      else endSocket(socket);
       this.disconnected(1006, "");
     }
     return undefined;
@@ -471,6 +572,38 @@ function onPong(this: WebSocket): void {
 }
 function onError(): void {
   // ws closes the socket after an error (1009, 1002, 1007, a reset); 'close' tells the application.
+}
+
+/**
+ * Entry point for a WebSocket over HTTP/2 (RFC 8441): an extended CONNECT with
+ * `:protocol: websocket` on a server that advertised SETTINGS_ENABLE_CONNECT_PROTOCOL.
+ */
+export function handleWebSocketOverHttp2(server: ProtocolServer, req: Http2ServerRequest): void {
+  const stream = req.stream;
+  if (server.closing) {
+    respondOnStream(stream, 503, "Server is shutting down.");
+    return;
+  }
+  // RFC 8441 §5: no Sec-WebSocket-Key (the stream is the client's own); the version still counts.
+  if (req.headers["sec-websocket-version"] !== "13") {
+    respondOnStream(stream, 400, "Missing or invalid Sec-WebSocket-Version header", {
+      "sec-websocket-version": "13",
+    });
+    return;
+  }
+  let parts: ReturnType<typeof requestParts>;
+  try {
+    parts = requestParts(req, server.options);
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    respondOnStream(stream, 400, error.message);
+    return;
+  }
+  const instance = new WebSocketInstance(server, req, stream, Buffer.alloc(0), parts);
+  server.track(instance);
+  server.handshakes.add(instance);
+  instance.deliver(CONNECT);
+  instance.start(server.app);
 }
 
 /** Entry point for an HTTP upgrade request. */

@@ -15,7 +15,7 @@ import {
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
-import { BadRequest, httpVersion, requestParts } from "./scope";
+import { httpVersion, type requestParts, requestPartsOrRefuse } from "./scope";
 import { checkBody, checkHeaders, checkStatus } from "./validate";
 
 const EMPTY = Buffer.alloc(0);
@@ -307,14 +307,10 @@ export function handleHttpRequest(
     writePlainResponse(res, 503, "Server is shutting down.");
     return;
   }
-  let parts: ReturnType<typeof requestParts>;
-  try {
-    parts = requestParts(req, server.options);
-  } catch (error) {
-    if (!(error instanceof BadRequest)) throw error;
-    writePlainResponse(res, 400, error.message);
-    return;
-  }
+  const parts = requestPartsOrRefuse(req, server.options, (status, text) =>
+    writePlainResponse(res, status, text),
+  );
+  if (parts === null) return;
   const instance = new HttpInstance(server, req, res, parts, fallthrough);
   server.track(instance);
   instance.start(server.app);

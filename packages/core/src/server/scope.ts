@@ -149,6 +149,21 @@ export function requestParts(req: HttpRequest, options: ResolvedOptions): Reques
   return { path, raw_path: rawPath, query_string: queryString, headers, client, server, scheme };
 }
 
+/** `requestParts`, or `null` once `refuse(400, why)` answered a request that has none (a bad path). */
+export function requestPartsOrRefuse(
+  req: HttpRequest,
+  options: ResolvedOptions,
+  refuse: (status: number, text: string) => void,
+): RequestParts | null {
+  try {
+    return requestParts(req, options);
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    refuse(400, error.message);
+    return null;
+  }
+}
+
 /** `req.httpVersion` builds a new string per request: share the common ones. */
 export function httpVersion(req: HttpRequest): string {
   if (req.httpVersionMajor === 1) return req.httpVersionMinor === 1 ? "1.1" : "1.0";

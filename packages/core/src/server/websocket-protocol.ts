@@ -8,7 +8,7 @@ import { withoutConnectionHeaders } from "./http2-protocol";
 import { ApplicationInstance, clock } from "./instance";
 import { clientLabel } from "./logger";
 import type { ProtocolServer } from "./protocol-server";
-import { BadRequest, httpVersion, parseSubprotocols, requestParts } from "./scope";
+import { httpVersion, parseSubprotocols, type requestParts, requestPartsOrRefuse } from "./scope";
 import { checkBody, checkCloseCode, checkCloseReason, checkHeaders, checkStatus } from "./validate";
 
 /** Set on the upgrade request for `handleProtocols` / the `headers` hook of the WebSocketServer. */
@@ -591,15 +591,15 @@ export function handleWebSocketOverHttp2(server: ProtocolServer, req: Http2Serve
     });
     return;
   }
-  let parts: ReturnType<typeof requestParts>;
-  try {
-    parts = requestParts(req, server.options);
-  } catch (error) {
-    if (!(error instanceof BadRequest)) throw error;
-    respondOnStream(stream, 400, error.message);
-    return;
-  }
-  const instance = new WebSocketInstance(server, req, stream, Buffer.alloc(0), parts);
+  const parts = requestPartsOrRefuse(req, server.options, (status, text) =>
+    respondOnStream(stream, status, text),
+  );
+  if (parts !== null)
+    startWebSocket(server, new WebSocketInstance(server, req, stream, Buffer.alloc(0), parts));
+}
+
+/** Hands a new connection's scope to the application, which must now accept, close or deny it. */
+function startWebSocket(server: ProtocolServer, instance: WebSocketInstance): void {
   server.track(instance);
   server.handshakes.add(instance);
   instance.deliver(CONNECT);
@@ -637,17 +637,8 @@ export function handleWebSocketUpgrade(
     );
     return;
   }
-  let parts: ReturnType<typeof requestParts>;
-  try {
-    parts = requestParts(req, server.options);
-  } catch (error) {
-    if (!(error instanceof BadRequest)) throw error;
-    writeRawResponse(socket, 400, error.message);
-    return;
-  }
-  const instance = new WebSocketInstance(server, req, socket, head, parts);
-  server.track(instance);
-  server.handshakes.add(instance);
-  instance.deliver(CONNECT);
-  instance.start(server.app);
+  const parts = requestPartsOrRefuse(req, server.options, (status, text) =>
+    writeRawResponse(socket, status, text),
+  );
+  if (parts !== null) startWebSocket(server, new WebSocketInstance(server, req, socket, head, parts));
 }

@@ -1,4 +1,5 @@
-// Starts the chat: `pnpm chat` (or HOST=… PORT=… REDIS_URL=redis://… pnpm chat).
+// Starts the chat: `pnpm chat` (or HOST=… PORT=… REDIS_URL=redis://… TLS_KEY=… TLS_CERT=… pnpm chat).
+import { readFileSync } from "node:fs";
 import type { ChannelLayer } from "@channels-ts/core";
 import { serve } from "@channels-ts/core/server";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
@@ -21,6 +22,27 @@ const allowedHosts = [
   ...(process.env.ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()),
 ].filter(Boolean);
 
+// TLS_KEY and TLS_CERT (PEM files): HTTPS with HTTP/2, whose WebSockets may ride the page's own
+// HTTP/2 connection (RFC 8441; Chromium does).
+const tlsKey = process.env.TLS_KEY;
+const tlsCert = process.env.TLS_CERT;
+if ((tlsKey === undefined) !== (tlsCert === undefined)) {
+  console.error("Set both TLS_KEY and TLS_CERT (paths to PEM files), or neither.");
+  process.exit(2);
+}
+function readPem(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    console.error(`${variable}=${path} cannot be read: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const tls =
+  tlsKey !== undefined && tlsCert !== undefined
+    ? { key: readPem("TLS_KEY", tlsKey), cert: readPem("TLS_CERT", tlsCert) }
+    : undefined;
+
 const layer: ChannelLayer = redisUrl
   ? new RedisChannelLayer({ hosts: [redisUrl] })
   : new InMemoryChannelLayer();
@@ -29,11 +51,12 @@ const server = await serve(chatApplication(allowedHosts), {
   port,
   layers: { default: layer },
   logger: process.env.CHAT_QUIET ? null : undefined,
+  ...(tls ? { tls, http2: true } : {}),
 });
 
 const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
 console.log(
-  `channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open http://${shown}:${server.port}/chat/`,
+  `channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open ${tls ? "https" : "http"}://${shown}:${server.port}/chat/`,
 );
 
 let stopping = false;

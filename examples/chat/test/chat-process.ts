@@ -28,7 +28,7 @@ export function startChat(env: Record<string, string> = {}, timeoutMs = 60_000):
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /open (http:\/\/[^\s/]+:(\d+))\/chat\//.exec(output);
+      const match = /open (https?:\/\/[^\s/]+:(\d+))\/chat\//.exec(output);
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off("data", onData);

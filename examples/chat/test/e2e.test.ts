@@ -1,6 +1,9 @@
 /// <reference lib="dom" />
 // The chat in a real browser: Debian's Chromium driven by playwright-core (never a downloaded browser).
-import { existsSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type RedisServerHandle,
   redisServerSkipReason,
@@ -165,6 +168,57 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
       await chat.stop();
     }
   }, 90_000);
+
+  describe("over HTTPS with HTTP/2", () => {
+    let chat: ChatProcess;
+    let certDir: string;
+    beforeAll(async () => {
+      // A self-signed certificate for 127.0.0.1, made with Debian's openssl.
+      certDir = mkdtempSync(join(tmpdir(), "chat-tls-"));
+      execFileSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+          .concat(["-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem"), "-days", "1"])
+          .concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
+        { stdio: "pipe" },
+      );
+      chat = await startChat({ TLS_KEY: join(certDir, "key.pem"), TLS_CERT: join(certDir, "cert.pem") });
+    }, 90_000);
+    afterAll(async () => {
+      await chat?.stop();
+      rmSync(certDir, { recursive: true, force: true });
+    });
+
+    it("serves the page over HTTP/2, and Chromium opens the chat's WebSocket on that connection (RFC 8441)", async () => {
+      expect(chat.url).toMatch(/^https:/);
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const pages: Page[] = [];
+      const handshakeStatuses: number[] = [];
+      for (const name of ["Ada", "Grace"]) {
+        const page = await context.newPage();
+        // The handshake's answer says how the socket was opened: 101 over HTTP/1.1, 200 as an HTTP/2 stream.
+        const cdp = await context.newCDPSession(page);
+        await cdp.send("Network.enable");
+        cdp.on("Network.webSocketHandshakeResponseReceived", (event) =>
+          handshakeStatuses.push(event.response.status),
+        );
+        await page.goto(`${chat.url}/chat/secure/?name=${name}`);
+        await expectState(page, "connected");
+        pages.push(page);
+      }
+      const [ada, grace] = pages as [Page, Page];
+      expect(
+        await ada.evaluate(
+          () =>
+            (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).nextHopProtocol,
+        ),
+      ).toBe("h2");
+      await say(ada, "over one HTTP/2 connection");
+      await logText(grace, "over one HTTP/2 connection");
+      expect(handshakeStatuses).toEqual([200, 200]);
+      await context.close();
+    });
+  });
 
   describe("on two processes sharing a Redis layer", () => {
     const redisSkip = redisServerSkipReason();

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   BaseChannelLayer,
   type BaseChannelLayerOptions,
@@ -17,7 +16,7 @@ import { type PumpOwner, ReceivePump } from "./receive-pump";
 import { CORE_SCRIPTS, scripted } from "./script-client";
 import { ShardConnection } from "./shard-connection";
 import { consistentHash } from "./wire/crc-shard";
-import { MessageCodec } from "./wire/message-codec";
+import { MessageCodec, pooledRandomBytes } from "./wire/message-codec";
 import { mapHeader, packMessage, splitMap } from "./wire/msgpack-dialect";
 
 /** Options of `RedisChannelLayer`; the names map onto channels_redis' settings (durations in ms). */
@@ -58,7 +57,8 @@ export interface RedisChannelLayerOptions extends BaseChannelLayerOptions {
 }
 
 const BLOCK_TIMEOUT_S = 5;
-const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+// From the pool: one system call per 4 KiB of randomness, not one per channel or message.
+const hex = (bytes: number) => pooledRandomBytes(bytes).toString("hex");
 
 /**
  * A channel layer on Redis, wire-compatible with Django's `channels_redis.core.RedisChannelLayer`
@@ -304,7 +304,9 @@ export class RedisChannelLayer extends BaseChannelLayer {
   private async groupSendOneTrip(group: string, message: LayerMessage): Promise<void> {
     const { size, entries } = splitMap(packMessage(message));
     // One random prefix per call keeps members distinct; each key gets one member per call.
-    const head = Buffer.concat([randomBytes(12), mapHeader(size + 1)]);
+    const header = mapHeader(size + 1);
+    const head = pooledRandomBytes(12, header.length);
+    head.set(header, 12);
     const [dropped, locals] = await this.shards[0]!.run("groupSend", (client) =>
       scripted(client).channelsGroupSendOneTrip(
         this.groupKey(group),

@@ -45,6 +45,23 @@ describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis rou
     await server?.stop();
   });
 
+  it("the commands of one event-loop turn reach Redis in one write", async () => {
+    const layer = new RedisChannelLayer({ hosts: [server.url] });
+    const control = new Redis(server.url);
+    const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await control.info("stats"))?.[1]);
+    await layer.send("turn.warm-up", { type: "m" }); // connects and loads the script
+    const before = await reads();
+    // Twenty sends issued in one turn, as twenty consumers' handlers would after one read.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => layer.send(`turn.channel${i}`, { type: "m", i })));
+    const after = await reads();
+    // One read of the twenty commands, one of the second INFO (and some slack for a split read);
+    // a write per command would be twenty reads.
+    expect(after - before).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 20; i++) expect(await layer.receive(`turn.channel${i}`)).toEqual({ type: "m", i });
+    control.disconnect();
+    await layer.close();
+  });
+
   it("groupSend to a 1000-member group in one process is one Redis call, and reaches all 1000", async () => {
     const layer = new RedisChannelLayer({ hosts: [server.url], capacity: 1000 });
     const members = await Promise.all(Array.from({ length: 1000 }, () => layer.newChannel()));

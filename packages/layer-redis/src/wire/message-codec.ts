@@ -6,13 +6,20 @@ import { packMessage, unpackMessage } from "./msgpack-dialect";
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-function randomPrefix(into: Buffer, length: number): void {
+function randomPrefix(into: Buffer, length: number, at = 0): void {
   if (poolOffset + length > pool.length) {
     pool = randomBytes(4096);
     poolOffset = 0;
   }
-  pool.copy(into, 0, poolOffset, poolOffset + length);
+  pool.copy(into, at, poolOffset, poolOffset + length);
   poolOffset += length;
+}
+
+/** `length` random bytes (at most 4096) from the pool, `extra` bytes of room after them. */
+export function pooledRandomBytes(length: number, extra = 0): Buffer {
+  const out = Buffer.allocUnsafe(length + extra);
+  randomPrefix(out, length);
+  return out;
 }
 
 /** How a message becomes the bytes stored in (or published to) Redis, and back. */

@@ -31,6 +31,8 @@ export class ShardConnection {
   private closed = false;
   private lastReported = "";
   private writesHeld = false;
+  /** Commands sent and not yet answered. */
+  private inFlight = 0;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
 
   constructor(
@@ -62,8 +64,11 @@ export class ShardConnection {
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; attempt < 100_000; attempt++) {
       await this.waitReady(this.commands, deadline, what);
+      // Nagle's rule: with nothing in flight, a command goes out at once (a lone groupSend's round
+      // trip then overlaps whatever else this turn does); behind others, it joins the turn's batch.
+      if (this.inFlight > 0) this.holdWrites(this.commands);
+      this.inFlight++;
       try {
-        this.holdWrites(this.commands);
         return await fn(this.commands);
       } catch (error) {
         if (this.closed) throw new ChannelLayerClosed();
@@ -80,6 +85,8 @@ export class ShardConnection {
           );
         }
         throw error;
+      } finally {
+        this.inFlight--;
       }
     }
     throw new RedisUnavailableError(`${what} on Redis ${this.name} kept failing.`);
@@ -155,6 +162,7 @@ export class ShardConnection {
    * Corks the command socket until the end of the event-loop turn, so the commands a burst issues
    * (every consumer's groupSend of one turn) reach Redis in one write instead of one system call
    * each. Unlike ioredis's autopipelining, it never waits for an earlier batch's replies.
+   * Only called with commands already in flight (see `run`).
    */
   private holdWrites(client: Redis): void {
     const stream = client.stream as Duplex | undefined;

@@ -61,13 +61,6 @@ interface DenialInProgress {
   h2Headers: Record<string, string | string[]> | null;
 }
 
-function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
-  const existing = headers[name];
-  if (existing === undefined) headers[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else headers[name] = [existing, value];
-}
-
 /** Answers an HTTP/2 WebSocket handshake with a complete plain-text response. */
 function respondOnStream(
   stream: ServerHttp2Stream,
@@ -84,6 +77,35 @@ function respondOnStream(
     ...extra,
   });
   stream.end(body);
+}
+
+/** The frame a `websocket.send` asks for: its text or its bytes, exactly one of them. */
+function sendPayload(text: unknown, bytes: unknown): string | Uint8Array {
+  const hasText = text !== undefined && text !== null;
+  const hasBytes = bytes !== undefined && bytes !== null;
+  if (hasText && hasBytes) {
+    throw new TypeError(
+      "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
+    );
+  }
+  if (typeof text === "string") return text;
+  if (bytes instanceof Uint8Array) return bytes;
+  throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
+}
+
+/** HTTP/2 response headers: `:status` and the app's headers, minus those HTTP/2 forbids. */
+function h2ResponseHeaders(status: number, flat: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { ":status": String(status) };
+  const kept = withoutConnectionHeaders(flat);
+  for (let i = 0; i + 1 < kept.length; i += 2) {
+    const name = kept[i] as string;
+    const value = kept[i + 1] as string;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
 }
 
 /** Writes a complete HTTP response on a raw socket (handshake rejections) and closes it. */
@@ -123,6 +145,7 @@ export class WebSocketInstance extends ApplicationInstance {
   private req: UpgradeRequest | null;
   /** The HTTP/2 stream of an RFC 8441 WebSocket (extended CONNECT); `null` over HTTP/1.1. */
   private readonly h2: ServerHttp2Stream | null;
+  /** The TCP/TLS socket or HTTP/2 stream: ours during the handshake, then ws's (we coalesce its writes). */
   private socket: Duplex | null;
   private head: Buffer | null;
   /** Handshake deadline, on `clock()`. */
@@ -133,8 +156,6 @@ export class WebSocketInstance extends ApplicationInstance {
   private pingSentAt = 0;
   /** A denial response in progress: its head (until written) and framing. */
   private denial: DenialInProgress | null = null;
-  /** The TCP (or TLS) socket under the open WebSocket, for coalescing writes. */
-  private wire: Duplex | null = null;
 
   constructor(
     private readonly server: ProtocolServer,
@@ -236,29 +257,13 @@ export class WebSocketInstance extends ApplicationInstance {
         if (this.state === CLOSED) return undefined;
         throw new Error("Socket has not been accepted, so cannot send over it: send websocket.accept first.");
       }
-      const { text, bytes } = event;
-      if (typeof text === "string") {
-        if (bytes !== undefined && bytes !== null) {
-          throw new TypeError(
-            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
-          );
-        }
-        if (ws.readyState !== 1) return undefined;
-        if (this.wire !== null) this.server.writes.hold(this.wire);
-        ws.send(text);
-      } else if (bytes instanceof Uint8Array) {
-        if (text !== undefined && text !== null) {
-          throw new TypeError(
-            "websocket.send has both text and bytes: send exactly one of them (the other null or absent).",
-          );
-        }
-        if (ws.readyState !== 1) return undefined;
-        if (this.wire !== null) this.server.writes.hold(this.wire);
-        ws.send(bytes);
-      } else {
-        throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
-      }
-      if (this.wire !== null) this.server.writes.wrote(this.wire);
+      const data = sendPayload(event.text, event.bytes);
+      if (ws.readyState !== 1) return undefined;
+      // While open, `socket` is the TCP/TLS socket or HTTP/2 stream under ws.
+      const socket = this.socket as Duplex;
+      this.server.writes.hold(socket);
+      ws.send(data);
+      this.server.writes.wrote(socket);
       if (ws.bufferedAmount > this.server.options.maxBufferedBytes) {
         this.server.logger.warn(
           `WebSocket client too slow: more than ${this.server.options.maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
@@ -315,22 +320,27 @@ export class WebSocketInstance extends ApplicationInstance {
       }
       extra.push(`${name}: ${flat[i + 1]}`);
     }
-    const socket = this.socket as Duplex;
+    const chosen = typeof subprotocol === "string" ? subprotocol : null;
     if (this.h2 !== null) {
-      this.acceptOnStream(this.h2, typeof subprotocol === "string" ? subprotocol : null, flat);
+      this.acceptOnStream(this.h2, chosen, flat);
       return;
     }
     const req = this.req as UpgradeRequest;
     if (extra.length > 0) req[ACCEPT_HEADERS] = extra;
     // The client offered protocols but the app chose none: answer without the header (RFC 6455).
-    req[ACCEPTED_SUBPROTOCOL] = typeof subprotocol === "string" ? subprotocol : false;
-    // ws takes over reading, synchronously, with the early bytes as `head`.
+    req[ACCEPTED_SUBPROTOCOL] = chosen ?? false;
+    const head = this.handOver();
+    this.server.wss.handleUpgrade(req, this.socket as Duplex, head, (ws) => this.opened(ws));
+  }
+
+  /** ws takes over reading, synchronously: stop ours and give it the early bytes (`head`). */
+  private handOver(): Buffer {
+    const socket = this.socket as Duplex;
     socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
     socket.off("end", onHandshakeEnd);
     this.onHandshakeData = null;
-    const head = this.head as Buffer;
     this.server.handshakes.delete(this);
-    this.server.wss.handleUpgrade(req, socket, head, (ws) => this.opened(ws));
+    return this.head as Buffer;
   }
 
   /**
@@ -338,15 +348,9 @@ export class WebSocketInstance extends ApplicationInstance {
    * Sec-WebSocket-Accept; the stream is already this client's). ws then frames over the stream.
    */
   private acceptOnStream(stream: ServerHttp2Stream, subprotocol: string | null, flat: string[]): void {
-    const headers: Record<string, string | string[]> = { ":status": "200" };
-    const kept = withoutConnectionHeaders(flat);
-    for (let i = 0; i + 1 < kept.length; i += 2) addHeader(headers, kept[i] as string, kept[i + 1] as string);
+    const headers = h2ResponseHeaders(200, flat);
     if (subprotocol !== null) headers["sec-websocket-protocol"] = subprotocol;
-    const head = this.head as Buffer;
-    this.socket?.off("data", this.onHandshakeData as (chunk: Buffer) => void);
-    this.socket?.off("end", onHandshakeEnd);
-    this.onHandshakeData = null;
-    this.server.handshakes.delete(this);
+    const head = this.handOver();
     if (stream.destroyed || stream.closed) return;
     stream.respond(headers);
     const ws = new ServerSideWebSocket(null, undefined, { autoPong: true });
@@ -368,8 +372,6 @@ export class WebSocketInstance extends ApplicationInstance {
     }
     this.state = OPEN;
     this.ws = ws;
-    this.wire = socket;
-    this.socket = null;
     this.lastActive = clock();
     (ws as TaggedWebSocket)[INSTANCE] = this;
     ws.on("message", onMessage);
@@ -412,13 +414,7 @@ export class WebSocketInstance extends ApplicationInstance {
       }
       head += `${flat[i]}: ${flat[i + 1]}\r\n`;
     }
-    let h2Headers: Record<string, string | string[]> | null = null;
-    if (this.h2 !== null) {
-      h2Headers = { ":status": String(code) };
-      const kept = withoutConnectionHeaders(flat);
-      for (let i = 0; i + 1 < kept.length; i += 2)
-        addHeader(h2Headers, kept[i] as string, kept[i + 1] as string);
-    }
+    const h2Headers = this.h2 === null ? null : h2ResponseHeaders(code, flat);
     this.state = DENYING;
     this.denial = { head, framed, chunked: false, h2Headers };
     return undefined;
@@ -439,25 +435,27 @@ export class WebSocketInstance extends ApplicationInstance {
         denial.h2Headers = null;
       }
       if (body.length > 0 && !this.h2.destroyed) this.h2.write(body);
-    } else if (denial.head !== "") {
-      let head = denial.head;
-      denial.head = "";
-      if (!denial.framed) {
-        if (more) {
-          head += "transfer-encoding: chunked\r\n";
-          denial.chunked = true;
-        } else head += `content-length: ${body.length}\r\n`;
+    } else {
+      if (denial.head !== "") {
+        let head = denial.head;
+        denial.head = "";
+        if (!denial.framed) {
+          if (more) {
+            head += "transfer-encoding: chunked\r\n";
+            denial.chunked = true;
+          } else head += `content-length: ${body.length}\r\n`;
+        }
+        socket.write(`${head}\r\n`);
       }
-      socket.write(`${head}\r\n`);
+      if (denial.chunked) {
+        if (body.length > 0) {
+          socket.write(`${body.length.toString(16)}\r\n`);
+          socket.write(body);
+          socket.write("\r\n");
+        }
+        if (!more) socket.write("0\r\n\r\n");
+      } else if (body.length > 0) socket.write(body);
     }
-    if (this.h2 !== null) {
-      // Written above.
-    } else if (denial.chunked) {
-      if (body.length > 0) socket.write(`${body.length.toString(16)}\r\n`);
-      if (body.length > 0) socket.write(body);
-      if (body.length > 0) socket.write("\r\n");
-      if (!more) socket.write("0\r\n\r\n");
-    } else if (body.length > 0) socket.write(body);
     if (!more) {
       this.endHandshake();
       if (this.server.accessLog)
@@ -484,7 +482,6 @@ export class WebSocketInstance extends ApplicationInstance {
   closed(code: number, reason: Buffer): void {
     this.server.sockets.delete(this);
     this.ws = null;
-    this.wire = null;
     if (this.server.accessLog)
       this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());

@@ -46,7 +46,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function receiveWithin(
   layer: ChannelLayer,
   channel: string,
-  ms: number,
+  ms = 10_000,
 ): Promise<LayerMessage | null> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("timeout")), ms);

@@ -3,6 +3,7 @@
 import { InvalidMessageError, type LayerMessage } from "@channels-ts/core";
 import {
   type RedisServerHandle,
+  receiveWithin,
   redisServerSkipReason,
   startRedisServer,
 } from "@channels-ts/layer-conformance";
@@ -25,18 +26,6 @@ function layer(options: RedisChannelLayerOptions = {}): RedisChannelLayer {
   const made = new RedisChannelLayer({ hosts: [server.url], prefix, onError: () => {}, ...options });
   layers.push(made);
   return made;
-}
-
-async function receiveWithin(
-  from: RedisChannelLayer,
-  channel: string,
-  ms = 10_000,
-): Promise<LayerMessage | null> {
-  const signal = AbortSignal.timeout(ms);
-  return from.receive(channel, signal).catch((error: unknown) => {
-    if (signal.aborted) return null;
-    throw error;
-  });
 }
 
 describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {

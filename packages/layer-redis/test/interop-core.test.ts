@@ -1,8 +1,9 @@
 // Node ⇄ Python on one Redis, through the real channels_redis 4.0 RedisChannelLayer.
 
-import { ChannelFull, type LayerMessage } from "@channels-ts/core";
+import { ChannelFull } from "@channels-ts/core";
 import {
   type RedisServerHandle,
+  receiveWithin,
   redisServerSkipReason,
   startRedisServer,
 } from "@channels-ts/layer-conformance";
@@ -25,19 +26,6 @@ function layer(options: RedisChannelLayerOptions = {}): RedisChannelLayer {
 }
 
 const py = (extra: { capacity?: number; keys?: string[] } = {}) => ({ urls: [server.url], prefix, ...extra });
-
-/** A receive that gives up (null) after `ms`, so a failing test ends instead of hanging. */
-async function receiveWithin(
-  from: RedisChannelLayer,
-  channel: string,
-  ms = 10_000,
-): Promise<LayerMessage | null> {
-  const signal = AbortSignal.timeout(ms);
-  return from.receive(channel, signal).catch((error: unknown) => {
-    if (signal.aborted) return null;
-    throw error;
-  });
-}
 
 describe.skipIf(skip)(
   skip ? `interop with Python channels_redis (skipped: ${skip})` : "interop with Python channels_redis",

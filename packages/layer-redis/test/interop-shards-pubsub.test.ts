@@ -1,8 +1,9 @@
 // Node ⇄ Python with two Redis shards (channels_redis' CRC ring), and through the pub/sub layer.
 
-import type { ChannelLayer, LayerMessage } from "@channels-ts/core";
+import type { ChannelLayer } from "@channels-ts/core";
 import {
   type RedisServerHandle,
+  receiveWithin,
   redisServerSkipReason,
   startRedisServer,
 } from "@channels-ts/layer-conformance";
@@ -16,14 +17,6 @@ let shardB: RedisServerHandle;
 const layers: ChannelLayer[] = [];
 let prefix = "asgi";
 let counter = 0;
-
-async function receiveWithin(from: ChannelLayer, channel: string, ms = 10_000): Promise<LayerMessage | null> {
-  const signal = AbortSignal.timeout(ms);
-  return from.receive(channel, signal).catch((error: unknown) => {
-    if (signal.aborted) return null;
-    throw error;
-  });
-}
 
 describe.skipIf(skip)(
   skip ? `interop: shards and pub/sub (skipped: ${skip})` : "interop: shards and pub/sub",

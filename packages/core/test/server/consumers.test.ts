@@ -1,9 +1,9 @@
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { describe, expect, it } from "vitest";
-import { AsyncHttpConsumer, AsyncWebsocketConsumer } from "../../src/consumers/index";
+import { AsyncWebsocketConsumer } from "../../src/consumers/index";
 import { channelLayers } from "../../src/layers/registry";
 import { ProtocolTypeRouter, path, URLRouter } from "../../src/routing/index";
-import { connect, Recorder, start, within } from "./helpers";
+import { connect, NewsEvents, Recorder, start, within } from "./helpers";
 
 // DESIGN.md's ported seed consumer, verbatim.
 class ChatConsumer extends AsyncWebsocketConsumer {
@@ -26,16 +26,8 @@ class ChatConsumer extends AsyncWebsocketConsumer {
 
 const disconnects = new Recorder();
 
-/** Server-sent events: keeps the response open and forwards layer messages until the client leaves. */
-class Events extends AsyncHttpConsumer {
-  override async handle() {
-    await this.channelLayer!.groupAdd("news", this.channelName);
-    await this.sendHeaders({ headers: [["content-type", "text/event-stream"]] });
-    await this.sendBody("event: ready\n\n", { moreBody: true });
-  }
-  async news_item(event: { text: string }) {
-    await this.sendBody(`data: ${event.text}\n\n`, { moreBody: true });
-  }
+/** Server-sent events that record the client leaving. */
+class Events extends NewsEvents {
   override async disconnect() {
     disconnects.scopes.push(this.scope);
     disconnects.poke();

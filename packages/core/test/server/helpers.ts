@@ -1,6 +1,7 @@
 import { type IncomingHttpHeaders, request } from "node:http";
 import { afterEach } from "vitest";
 import { type ClientOptions, WebSocket } from "ws";
+import { AsyncHttpConsumer } from "../../src/consumers/index";
 import { RouteNotFound } from "../../src/exceptions";
 import type { Application, ReceiveEvent, Scope } from "../../src/protocol/types";
 import { type Logger, type RunningServer, type ServeOptions, serve } from "../../src/server/index";
@@ -283,4 +284,22 @@ export function echoApp(recorder = new Recorder()): Application {
       } else if (event.type === "websocket.disconnect") return;
     }
   };
+}
+
+/**
+ * Server-sent events fed by the channel layer: joins group "news", keeps the response open and
+ * forwards each `news.item`; a `news.end` finishes the response.
+ */
+export class NewsEvents extends AsyncHttpConsumer {
+  override async handle() {
+    await this.channelLayer!.groupAdd("news", this.channelName);
+    await this.sendHeaders({ headers: [["content-type", "text/event-stream"]] });
+    await this.sendBody("event: ready\n\n", { moreBody: true });
+  }
+  async news_item(event: { text: string }) {
+    await this.sendBody(`data: ${event.text}\n\n`, { moreBody: true });
+  }
+  async news_end() {
+    await this.finish();
+  }
 }

@@ -6,7 +6,7 @@ import { AsyncHttpConsumer } from "../../src/consumers/index";
 import { ImproperlyConfigured } from "../../src/exceptions";
 import type { Application, HttpScope } from "../../src/protocol/types";
 import { ProtocolTypeRouter, path, URLRouter } from "../../src/routing/index";
-import { connect, deferred, Recorder, start, within } from "./helpers";
+import { connect, deferred, NewsEvents, Recorder, start, within } from "./helpers";
 import { type Certificate, makeCertificate, openSession, readResponse, request } from "./tls-helpers";
 
 let certificate: Certificate;
@@ -31,21 +31,6 @@ class Hello extends AsyncHttpConsumer {
   }
 }
 
-/** Server-sent events fed by the channel layer, ended by a `news_end` message. */
-class Events extends AsyncHttpConsumer {
-  override async handle() {
-    await this.channelLayer!.groupAdd("news", this.channelName);
-    await this.sendHeaders({ headers: [["content-type", "text/event-stream"]] });
-    await this.sendBody("event: ready\n\n", { moreBody: true });
-  }
-  async news_item(event: { text: string }) {
-    await this.sendBody(`data: ${event.text}\n\n`, { moreBody: true });
-  }
-  async news_end() {
-    await this.finish();
-  }
-}
-
 /** Echoes the WebSocket messages it gets, to show wss:// shares the HTTP/2 port. */
 async function echoSocket(...[, receive, send]: Parameters<Application>) {
   await receive();
@@ -58,7 +43,7 @@ async function echoSocket(...[, receive, send]: Parameters<Application>) {
 }
 
 const application = ProtocolTypeRouter({
-  http: URLRouter([path("events/", Events.asAsgi()), path("hello/", Hello.asAsgi())]),
+  http: URLRouter([path("events/", NewsEvents.asAsgi()), path("hello/", Hello.asAsgi())]),
   websocket: echoSocket,
 });
 

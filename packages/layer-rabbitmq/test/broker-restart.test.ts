@@ -6,9 +6,9 @@
  */
 import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer, RabbitMQUnavailableError } from "../src/index";
-import { missingRabbitMQ, type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ restart test: ${missing}`);
@@ -46,19 +46,13 @@ class Counter {
 }
 
 describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic", () => {
-  let broker: RabbitMQServer;
-  beforeAll(async () => {
-    broker = await startRabbitMQ();
-  }, 120_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
+  const broker = useRabbitMQ();
 
   it("reconnects, re-binds and resumes, and fails sends during the outage clearly", {
     timeout: 120_000,
   }, async () => {
     const options = {
-      url: broker.url,
+      url: broker().url,
       prefix: "restart",
       sendTimeoutMs: SEND_TIMEOUT_MS,
       reconnectDelayMs: 50,
@@ -108,7 +102,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
       await durable.send("restart-durable", { type: "kept", n: 1 });
       await sender.send("restart-transient", { type: "gone" });
 
-      await broker.halt();
+      await broker().halt();
 
       // During the outage every call fails with RabbitMQUnavailableError, bounded by sendTimeoutMs.
       const sendError = await sender.send("restart-work", { type: "lost" }).catch((e: unknown) => e);
@@ -128,7 +122,7 @@ describe.skipIf(missing !== null)("a RabbitMQ restart in the middle of traffic",
 
       expect(reported.some((m) => /lost the connection to RabbitMQ at .*; reconnecting/.test(m))).toBe(true);
 
-      await broker.resume();
+      await broker().resume();
       await sender.ready(30_000);
       await receiver.ready(30_000);
       expect(await receiveWithin(receiver, "restart-durable", 10_000)).toEqual({ type: "kept", n: 1 });

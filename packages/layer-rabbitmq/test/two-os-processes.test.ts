@@ -3,9 +3,9 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { receiveWithin } from "@channels-ts/layer-conformance";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer } from "../src/index";
-import { missingRabbitMQ, type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-OS-process test: ${missing}`);
@@ -16,18 +16,12 @@ const CHILD = fileURLToPath(new URL("./child-layer-process.ts", import.meta.url)
 const TSCONFIG = fileURLToPath(new URL("../../../tsconfig.json", import.meta.url));
 
 describe.skipIf(missing !== null)("two OS processes on one RabbitMQ", () => {
-  let broker: RabbitMQServer;
-  beforeAll(async () => {
-    broker = await startRabbitMQ();
-  }, 120_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
+  const broker = useRabbitMQ();
 
   it("share a group both ways, and one process addresses the other's channel", {
     timeout: 60_000,
   }, async () => {
-    const env = { ...process.env, RABBITMQ_URL: broker.url, PREFIX: "os", GROUP: "shared" };
+    const env = { ...process.env, RABBITMQ_URL: broker().url, PREFIX: "os", GROUP: "shared" };
     // Detached: its own process group, so tsx and the node it starts can be stopped together.
     const child = spawn(TSX, ["--tsconfig", TSCONFIG, CHILD], {
       env,
@@ -39,7 +33,7 @@ describe.skipIf(missing !== null)("two OS processes on one RabbitMQ", () => {
       stderr += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const layer = new RabbitMQChannelLayer({ url: broker.url, prefix: "os" });
+    const layer = new RabbitMQChannelLayer({ url: broker().url, prefix: "os" });
     try {
       const ready = await new Promise<{ ready: string; pid: number }>((resolve, reject) => {
         const lines = createInterface({ input: child.stdout });

@@ -5,33 +5,26 @@
 import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
 import { connect } from "amqplib";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { encodeMessage } from "../src/codec";
 import { RabbitMQChannelLayer, type RabbitMQChannelLayerOptions } from "../src/index";
-import { missingRabbitMQ, type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-process tests: ${missing}`);
 
 describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
-  let broker: RabbitMQServer;
+  const broker = useRabbitMQ();
   const layers: RabbitMQChannelLayer[] = [];
   let run = 0;
   let prefix = "";
-
-  beforeAll(async () => {
-    broker = await startRabbitMQ();
-  }, 120_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
   afterEach(async () => {
     for (const layer of layers.splice(0)) await layer.close();
   });
 
   /** A "process": its own layer and connection, with the prefix the other processes of this test use. */
   async function process(options: RabbitMQChannelLayerOptions = {}): Promise<RabbitMQChannelLayer> {
-    const layer = new RabbitMQChannelLayer({ url: broker.url, prefix, ...options });
+    const layer = new RabbitMQChannelLayer({ url: broker().url, prefix, ...options });
     layers.push(layer);
     await layer.ready();
     return layer;
@@ -147,7 +140,7 @@ describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
     const a = await process();
     // A process that is stuck (not draining its queue), played by a bare AMQP client that declares
     // a process queue holding one message.
-    const stuck = await connect(broker.url);
+    const stuck = await connect(broker().url);
     try {
       const channel = await stuck.createChannel();
       await channel.assertQueue(`${prefix}.process.stuckProcess`, {
@@ -168,7 +161,7 @@ describe.skipIf(missing !== null)("two processes on one RabbitMQ", () => {
     const reported: string[] = [];
     const a = await process({ onError: (error) => reported.push(error.message) });
     const channel = await a.newChannel();
-    const foreign = await connect(broker.url);
+    const foreign = await connect(broker().url);
     try {
       const raw = await foreign.createConfirmChannel();
       const queue = `${prefix}.process.${a.clientId}`;

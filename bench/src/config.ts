@@ -1,5 +1,6 @@
 // Sizes of every scenario, for the full run and for `--smoke` (each scenario briefly, so CI keeps
 // the harness alive). Every loop in the harness is bounded by these counts and by these times.
+import type { LayerSizes } from "./layers/throughput";
 
 export interface BenchConfig {
   smoke: boolean;
@@ -19,14 +20,7 @@ export interface BenchConfig {
     capMs: number;
   };
   idle: { connections: number; concurrency: number; settleMs: number };
-  layer: {
-    channels: number;
-    batch: number;
-    groupSize: number;
-    groupBatch: number;
-    maxMs: number;
-    maxMessages: number;
-  };
+  layer: LayerSizes;
   scaleout: { members: number };
   /** Longest any single child may take before it is killed and the scenario fails. */
   childTimeoutMs: number;

@@ -30,7 +30,6 @@ export class ShardConnection {
   private blockingClient: Redis | undefined;
   private closed = false;
   private lastReported = "";
-  private writesHeld = false;
   /** Commands sent and not yet answered. */
   private inFlight = 0;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
@@ -166,11 +165,10 @@ export class ShardConnection {
    */
   private holdWrites(client: Redis): void {
     const stream = client.stream as Duplex | undefined;
-    if (this.writesHeld || stream === undefined || stream.writableCorked !== 0) return;
+    // ioredis never corks: a corked stream is one we already hold for this turn.
+    if (stream === undefined || stream.writableCorked !== 0) return;
     stream.cork();
-    this.writesHeld = true;
     setImmediate(() => {
-      this.writesHeld = false;
       while (stream.writableCorked > 0) stream.uncork();
     });
   }

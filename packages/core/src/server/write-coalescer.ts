@@ -14,19 +14,15 @@ export class WriteCoalescer {
    */
   static readonly RELEASE_BYTES = 64 * 1024;
 
+  /** Sockets corked this turn; a flush is scheduled while there are any. */
   private held: Duplex[] = [];
-  private scheduled = false;
 
   /** Call before writing to `socket`: corks it until the turn ends. */
   hold(socket: Duplex): void {
     // ws corks and uncorks around each frame synchronously, so a corked socket is one we hold.
     if (socket.writableCorked !== 0) return;
     socket.cork();
-    this.held.push(socket);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    if (this.held.push(socket) === 1) setImmediate(this.flush);
   }
 
   /** Call after writing to `socket`: writes it out now if it holds more than `RELEASE_BYTES`. */
@@ -38,7 +34,6 @@ export class WriteCoalescer {
 
   /** Writes out everything held. */
   readonly flush = (): void => {
-    this.scheduled = false;
     const held = this.held;
     this.held = [];
     for (const socket of held) {

@@ -8,7 +8,8 @@ import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
 import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer, RabbitMQUnavailableError } from "../src/index";
-import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ } from "./rabbitmq-server";
+import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ restart test: ${missing}`);

@@ -1,7 +1,8 @@
 import { describeChannelLayer } from "@channels-ts/layer-conformance";
 import { describe } from "vitest";
 import { RabbitMQChannelLayer } from "../src/index";
-import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ } from "./rabbitmq-server";
+import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ conformance suite: ${missing}`);

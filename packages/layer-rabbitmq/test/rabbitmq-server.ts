@@ -14,7 +14,6 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "amqplib";
-import { afterAll, beforeAll } from "vitest";
 
 const SERVER_SCRIPT = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const EPMD_CANDIDATES = ["/usr/bin/epmd", "/usr/lib/erlang/bin/epmd"];
@@ -256,23 +255,4 @@ async function readLogs(base: string): Promise<string> {
   } catch {
     return "(no log)";
   }
-}
-
-/**
- * One broker for the tests of the enclosing `describe`: started before them (boot is slow, so one
- * per file), stopped after them. Returns the running broker's getter, for use inside tests.
- */
-export function useRabbitMQ(): () => RabbitMQServer {
-  let broker: RabbitMQServer | undefined;
-  beforeAll(async () => {
-    broker = await startRabbitMQ();
-  }, 120_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
-  return () => {
-    if (!broker)
-      throw new Error("The RabbitMQ broker is not running: use it inside a test, not at collection time.");
-    return broker;
-  };
 }

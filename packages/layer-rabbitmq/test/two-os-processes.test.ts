@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { receiveWithin } from "@channels-ts/layer-conformance";
 import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer } from "../src/index";
-import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ } from "./rabbitmq-server";
+import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-OS-process test: ${missing}`);

@@ -8,7 +8,8 @@ import { connect } from "amqplib";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeMessage } from "../src/codec";
 import { RabbitMQChannelLayer, type RabbitMQChannelLayerOptions } from "../src/index";
-import { missingRabbitMQ, useRabbitMQ } from "./rabbitmq-server";
+import { missingRabbitMQ } from "./rabbitmq-server";
+import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-process tests: ${missing}`);

@@ -2,6 +2,7 @@ export { ChannelNameRouter } from "./channel-name-router";
 export { converters, type PathConverter } from "./converters";
 export { type ProtocolTypeMapping, ProtocolTypeRouter } from "./protocol-type-router";
 export {
+  DEFAULT_MAX_PATH_LENGTH,
   isPathRouting,
   markPathRouting,
   path,
@@ -9,4 +10,5 @@ export {
   type RouteOptions,
   rePath,
   URLRouter,
+  type URLRouterOptions,
 } from "./url-router";

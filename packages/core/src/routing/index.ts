@@ -2,8 +2,6 @@ export { ChannelNameRouter } from "./channel-name-router";
 export { converters, type PathConverter } from "./converters";
 export { type ProtocolTypeMapping, ProtocolTypeRouter } from "./protocol-type-router";
 export {
-  isPathRouting,
-  markPathRouting,
   path,
   Route,
   type RouteOptions,

@@ -32,6 +32,8 @@ function randomLetters(count: number): string {
  * Use it for development and tests; it cannot connect processes (use the Redis layer for that).
  */
 export class InMemoryChannelLayer extends BaseChannelLayer {
+  /** Messages never leave this process: `channels worker` refuses this layer. */
+  readonly processLocal = true;
   /** Messages waiting per channel; a channel with no messages has no entry. */
   readonly channels = new Map<string, Queued[]>();
   /** Group → channel → time it joined (ms since epoch). */

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { useChannelLayer } from "../../test/support/layers";
-import { InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
+import { InvalidChannelLayerError, InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
 import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
@@ -509,5 +509,37 @@ describe("channel layer and lifecycle", () => {
     expect(await comm.receiveFrom()).toBe("[1,99]");
     expect(original.list).toEqual([1]);
     await comm.disconnect();
+  });
+});
+
+describe("a consumer that uses the layer when none is registered", () => {
+  it("fails with InvalidChannelLayerError naming the alias and how to register, not a TypeError on null", async () => {
+    class NeedsLayer extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "chat";
+      override async connect() {
+        await this.channelLayer!.groupAdd("room", this.channelName);
+        await this.accept();
+      }
+    }
+    expect(channelLayers.get("chat")).toBeNull();
+    const comm = new WebsocketCommunicator(NeedsLayer.asAsgi(), "/");
+    const error = (await comm.connect().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InvalidChannelLayerError);
+    expect(error.message).toContain('no channel layer is registered as "chat"');
+    expect(error.message).toContain("serve(app, { layers: { chat:");
+    expect(error.message).toContain('channelLayers.set("chat", layer)');
+    expect((error.cause as Error).message).toContain("groupAdd");
+  });
+
+  it("leaves other TypeErrors alone", async () => {
+    class Buggy extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "nothing-here";
+      override async connect() {
+        const list = null as unknown as string[];
+        list.push("x");
+      }
+    }
+    const comm = new WebsocketCommunicator(Buggy.asAsgi(), "/");
+    await expect(comm.connect()).rejects.toThrow(TypeError);
   });
 });

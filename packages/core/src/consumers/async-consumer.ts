@@ -1,4 +1,4 @@
-import { CancelledError, NoHandlerError, StopConsumer } from "../exceptions";
+import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
@@ -12,6 +12,18 @@ export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A 
   readonly consumerClass: new (...args: A) => C;
   readonly consumerArgs: A;
 }
+
+/** What a consumer calls on its layer; a TypeError reading one of these off `null` means no layer. */
+const LAYER_METHODS = new Set([
+  "send",
+  "receive",
+  "newChannel",
+  "groupAdd",
+  "groupDiscard",
+  "groupSend",
+  "flush",
+  "close",
+]);
 
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
@@ -68,7 +80,7 @@ export class AsyncConsumer {
     } catch (error) {
       // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it.
       if (error instanceof StopConsumer || error instanceof CancelledError) return;
-      throw error;
+      throw layerMissing(this, error) ?? error;
     } finally {
       stopListening.abort(new CancelledError("The consumer stopped"));
       await this.cleanup();
@@ -102,3 +114,21 @@ export class AsyncConsumer {
 }
 
 markFrameworkClass(AsyncConsumer, ["scope", "channelLayer", "channelName", "baseSend"]);
+
+/**
+ * `this.channelLayer!.groupAdd(…)` with no layer registered is a TypeError about `null`; say
+ * instead which alias was looked up and how to register a layer.
+ */
+function layerMissing(consumer: AsyncConsumer, error: unknown): InvalidChannelLayerError | undefined {
+  if (consumer.channelLayer !== null || !(error instanceof TypeError)) return undefined;
+  const method = /^Cannot read properties of null \(reading '(\w+)'\)/.exec(error.message)?.[1];
+  if (method === undefined || !LAYER_METHODS.has(method)) return undefined;
+  const alias = (consumer.constructor as typeof AsyncConsumer).channelLayerAlias;
+  const missing = new InvalidChannelLayerError(
+    `${consumer.constructor.name} called channelLayer.${method}(), but no channel layer is registered as "${alias}" ` +
+      `(this.channelLayer is null). Register one before clients connect: serve(app, { layers: { ${alias}: new InMemoryChannelLayer() } }), ` +
+      `or channelLayers.set("${alias}", layer) (in tests, before the communicator connects).`,
+  );
+  missing.cause = error;
+  return missing;
+}

@@ -1,4 +1,4 @@
-import { CancelledError, NoHandlerError, StopConsumer } from "../exceptions";
+import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
@@ -6,15 +6,24 @@ import { dispatchLoop } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
 
-/** Anything a consumer can be handed: a protocol event or a channel-layer message. */
-export type ConsumerMessage = { type: string; [key: string]: unknown };
-
 /** The application `asAsgi()` returns, carrying the class and arguments it was made from. */
 export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A extends unknown[] = unknown[]>
   extends Application {
   readonly consumerClass: new (...args: A) => C;
   readonly consumerArgs: A;
 }
+
+/** What a consumer calls on its layer; a TypeError reading one of these off `null` means no layer. */
+const LAYER_METHODS = new Set([
+  "send",
+  "receive",
+  "newChannel",
+  "groupAdd",
+  "groupDiscard",
+  "groupSend",
+  "flush",
+  "close",
+]);
 
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
@@ -61,7 +70,7 @@ export class AsyncConsumer {
     this.channelLayer = layer;
     const stopListening = new AbortController();
     try {
-      const sources: Array<() => Promise<ConsumerMessage>> = [receive as () => Promise<ConsumerMessage>];
+      const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
@@ -71,7 +80,7 @@ export class AsyncConsumer {
     } catch (error) {
       // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it.
       if (error instanceof StopConsumer || error instanceof CancelledError) return;
-      throw error;
+      throw layerMissing(this, error) ?? error;
     } finally {
       stopListening.abort(new CancelledError("The consumer stopped"));
       await this.cleanup();
@@ -79,13 +88,13 @@ export class AsyncConsumer {
   }
 
   /** Calls the handler named by `message.type`, or `handleUnknown` if there is none. */
-  async dispatch(message: ConsumerMessage): Promise<void> {
+  async dispatch(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
     if (typeof handler === "function") {
-      await (handler as (message: ConsumerMessage) => unknown).call(this, message);
+      await (handler as (message: LayerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
     }
@@ -95,7 +104,7 @@ export class AsyncConsumer {
    * Called for a message whose type has no handler. Throws `NoHandlerError`, ending the consumer,
    * as Django does; override it to ignore or log such messages instead.
    */
-  async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
+  async handleUnknown(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }
@@ -105,3 +114,21 @@ export class AsyncConsumer {
 }
 
 markFrameworkClass(AsyncConsumer, ["scope", "channelLayer", "channelName", "baseSend"]);
+
+/**
+ * `this.channelLayer!.groupAdd(…)` with no layer registered is a TypeError about `null`; say
+ * instead which alias was looked up and how to register a layer.
+ */
+function layerMissing(consumer: AsyncConsumer, error: unknown): InvalidChannelLayerError | undefined {
+  if (consumer.channelLayer !== null || !(error instanceof TypeError)) return undefined;
+  const method = /^Cannot read properties of null \(reading '(\w+)'\)/.exec(error.message)?.[1];
+  if (method === undefined || !LAYER_METHODS.has(method)) return undefined;
+  const alias = (consumer.constructor as typeof AsyncConsumer).channelLayerAlias;
+  const missing = new InvalidChannelLayerError(
+    `${consumer.constructor.name} called channelLayer.${method}(), but no channel layer is registered as "${alias}" ` +
+      `(this.channelLayer is null). Register one before clients connect: serve(app, { layers: { ${alias}: new InMemoryChannelLayer() } }), ` +
+      `or channelLayers.set("${alias}", layer) (in tests, before the communicator connects).`,
+  );
+  missing.cause = error;
+  return missing;
+}

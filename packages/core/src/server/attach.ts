@@ -4,7 +4,6 @@ import type { Duplex } from "node:stream";
 import type { Application } from "../protocol/types";
 import type { AttachOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
-import { writePlainResponse } from "./responses";
 import { isWebSocketUpgrade } from "./websocket/handshake";
 
 /** What `attach()` returns. */
@@ -55,13 +54,11 @@ export function attach(
   if (options.routeHttp === true) {
     previous = httpServer.listeners("request") as RequestListener[];
     const fallthrough = (req: IncomingMessage, res: ServerResponse): void => {
-      if (previous.length === 0) {
-        writePlainResponse(res, 404, "Not Found");
-        return;
-      }
       for (const listener of previous) listener.call(httpServer, req, res);
     };
-    onRequest = (req, res) => protocol.handleRequest(req, res, fallthrough);
+    // With no other handler, the server itself answers an unrouted request with 404 (and logs it).
+    const handOver = previous.length === 0 ? null : fallthrough;
+    onRequest = (req, res) => protocol.handleRequest(req, res, handOver);
     httpServer.removeAllListeners("request");
     httpServer.on("request", onRequest);
   }

@@ -181,7 +181,7 @@ export const SERVER_OPTIONS = {
       {
         flag: "h2c",
         takes: null,
-        help: "cleartext HTTP/2 with prior knowledge, behind a proxy (WebSockets as HTTP/2 streams)",
+        help: "cleartext HTTP/2 with prior knowledge, behind a proxy (WebSockets as HTTP/2 streams, RFC 8441)",
         shown: "off",
       },
     ],

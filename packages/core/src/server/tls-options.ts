@@ -17,8 +17,8 @@ export interface TlsOptions {
 /**
  * Which HTTP versions `serve()` speaks. `true` needs `tls` and offers `h2` and `http/1.1` through
  * ALPN on one port (WebSockets as HTTP/1.1 upgrades or as HTTP/2 streams, RFC 8441); `"h2c"` is
- * cleartext HTTP/2 with prior knowledge only (for a proxy that speaks HTTP/2 to its backends;
- * WebSockets as HTTP/2 streams); `false` is HTTP/1.1.
+ * cleartext HTTP/2 with prior knowledge only, for a proxy that speaks HTTP/2 to its backends
+ * (WebSockets as HTTP/2 streams, RFC 8441); `false` is HTTP/1.1.
  */
 export type Http2Mode = boolean | "h2c";
 

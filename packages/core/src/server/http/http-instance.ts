@@ -235,7 +235,7 @@ export class HttpInstance extends ConnectionInstance {
     this.timeoutAt = 0;
     if (this.state === NOT_STARTED || this.state === STARTED) {
       this.state = COMPLETE;
-      writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
+      this.bytesSent += writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
     }
   }
 
@@ -268,7 +268,7 @@ export class HttpInstance extends ConnectionInstance {
     }
     this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
 
   protected onApplicationError(error: unknown): void {
@@ -278,6 +278,12 @@ export class HttpInstance extends ConnectionInstance {
       this.fallthrough(this.req as IncomingMessage, this.res as ServerResponse);
       return;
     }
+    if (error instanceof RouteNotFound && (this.state === NOT_STARTED || this.state === STARTED)) {
+      // No route matched: the client's mistake, not the application's. 404, and only the access log.
+      this.state = COMPLETE;
+      if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
+      return;
+    }
     this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
@@ -285,6 +291,6 @@ export class HttpInstance extends ConnectionInstance {
       return;
     }
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
+import { RouteNotFound } from "../../exceptions";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import { clock } from "../instance";
@@ -166,7 +167,9 @@ export class WebSocketInstance extends ConnectionInstance {
     const denying = this.state === DENYING;
     this.endHandshake();
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
+      this.host.logger.info(
+        `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
+      );
     if (denying) socket.destroy();
     else if (this.h2 !== null) respondOnStream(this.h2, status, text);
     else writeRawResponse(socket, status, text);
@@ -348,9 +351,26 @@ export class WebSocketInstance extends ConnectionInstance {
     );
   }
 
-  closed(code: number, reason: Buffer): void {
+  /** The close code ws sent when it failed the connection (1009 too big, 1007 bad UTF-8, 1002). */
+  private failedWith = 0;
+
+  failed(error: Error & { code?: string }): void {
+    const code = typeof error.code === "string" ? error.code : "";
+    if (!code.startsWith("WS_ERR_")) return; // a socket error: no close frame went out (1006)
+    this.failedWith =
+      code === "WS_ERR_INVALID_UTF8"
+        ? 1007
+        : code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" || code === "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"
+          ? 1009
+          : 1002;
+  }
+
+  closed(rawCode: number, reason: Buffer): void {
     this.owner.socketClosed(this);
     this.ws = null;
+    // ws stops reading once it fails a connection, so it reports 1006 although the client got
+    // the code ws sent: the application sees that code, as the client did.
+    const code = rawCode === 1006 && this.failedWith !== 0 ? this.failedWith : rawCode;
     if (this.host.accessLog)
       this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
@@ -420,6 +440,11 @@ export class WebSocketInstance extends ConnectionInstance {
   }
 
   protected onApplicationError(error: unknown): void {
+    if (error instanceof RouteNotFound && this.state === HANDSHAKE) {
+      // No route matched: the client's mistake. A real 404 response, and only the access log.
+      this.reject(404, "Not Found", "no route");
+      return;
+    }
     this.host.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
@@ -438,6 +463,7 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 function onPong(this: WebSocket): void {
   (this as TaggedWebSocket)[INSTANCE].ponged();
 }
-function onError(): void {
+function onError(this: WebSocket, error: Error): void {
   // ws closes the socket after an error (1009, 1002, 1007, a reset); 'close' tells the application.
+  (this as TaggedWebSocket)[INSTANCE].failed(error);
 }

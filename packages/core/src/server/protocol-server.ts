@@ -13,6 +13,7 @@ import { type ApplicationInstance, clock } from "./instance";
 import { Lifespan } from "./lifespan";
 import { type Logger, resolveLogger, silentLogger } from "./logger";
 import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./options";
+import { writePlainResponse } from "./responses";
 import { WebSocketProtocol } from "./websocket/websocket-protocol";
 
 /**
@@ -90,8 +91,7 @@ export class ProtocolServer implements ProtocolHost {
     } catch (error) {
       // A bug of ours must cost one request, never the process.
       this.logger.error(`Internal server error handling ${req.method} ${req.url}:`, error);
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+      writePlainResponse(res, 500, "Internal Server Error");
     }
   };
 

@@ -126,13 +126,13 @@ export interface AttachOptions extends ProtocolOptions {
   routeHttp?: boolean;
 }
 
-/** Every option of `serve()` and `attach()` has a row in the options table, and every row is an option. */
+/**
+ * Every option of `serve()` and `attach()` has a row in the options table, and every row is an
+ * option: "Type 'true' is not assignable to type 'false'" here means one of them is missing.
+ */
 type Documented = keyof ServeOptions | keyof AttachOptions;
-const tableMatchesInterfaces: [Exclude<Documented, OptionName> | Exclude<OptionName, Documented>] extends [
-  never,
-]
-  ? true
-  : false = true;
+type Unmatched = Exclude<Documented, OptionName> | Exclude<OptionName, Documented>;
+const tableMatchesInterfaces: [Unmatched] extends [never] ? true : false = true;
 void tableMatchesInterfaces;
 
 type Table = typeof SERVER_OPTIONS;

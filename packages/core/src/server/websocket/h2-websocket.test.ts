@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { webSocketOver } from "./h2-websocket";
 
 // The RFC 8441 adapter leans on ws internals (`new WebSocket(null, …)` + `setSocket`). These tests
@@ -27,7 +27,9 @@ afterEach(() => {
 
 async function pair(maxPayload: number): Promise<{ ws: WebSocket; client: Socket; bytes: () => Buffer }> {
   const accepted = new Promise<WebSocket>((resolve) => {
-    server = createServer((socket) => resolve(webSocketOver(socket, Buffer.alloc(0), maxPayload)));
+    // The options object ws's server makes its own sockets with, as WebSocketProtocol passes it.
+    const options = new WebSocketServer({ noServer: true, maxPayload }).options;
+    server = createServer((socket) => resolve(webSocketOver(socket, Buffer.alloc(0), options)));
   });
   const listening = server as unknown as Server;
   listening.listen(0, "127.0.0.1");

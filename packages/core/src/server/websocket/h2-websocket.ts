@@ -13,10 +13,18 @@ import type { AcceptDecision } from "./handshake";
  * them fails that test, not a user's connection.
  */
 
-interface SocketOptions {
-  allowSynchronousEvents: boolean;
-  maxPayload: number;
-  skipUTF8Validation: boolean;
+/**
+ * What ws's server makes each socket with (`WebSocketServer#options`): passing the same object
+ * gives a WebSocket over HTTP/2 the very limits and timeouts of one over HTTP/1.1.
+ */
+export interface SocketOptions {
+  allowSynchronousEvents?: boolean;
+  autoPong?: boolean;
+  closeTimeout?: number;
+  maxBufferedChunks?: number;
+  maxFragments?: number;
+  maxPayload?: number;
+  skipUTF8Validation?: boolean;
 }
 
 type ServerSideWebSocket = WebSocket & {
@@ -26,18 +34,25 @@ type ServerSideWebSocket = WebSocket & {
 const ServerSideWebSocket = WebSocket as unknown as new (
   address: null,
   protocols: undefined,
-  options: { autoPong: boolean },
+  options: SocketOptions,
 ) => ServerSideWebSocket;
 
 /** A server-side ws WebSocket framing over `socket`, whose handshake is already done. */
-export function webSocketOver(socket: Duplex, head: Buffer, maxPayload: number): WebSocket {
-  const ws = new ServerSideWebSocket(null, undefined, { autoPong: true });
+export function webSocketOver(socket: Duplex, head: Buffer, options: SocketOptions): WebSocket {
+  const ws = new ServerSideWebSocket(null, undefined, options);
   if (typeof ws.setSocket !== "function") {
     throw new Error(
       "This version of ws has no WebSocket#setSocket, which WebSockets over HTTP/2 (RFC 8441) use: install the ws version @channels-ts/core declares.",
     );
   }
-  ws.setSocket(socket, head, { allowSynchronousEvents: true, maxPayload, skipUTF8Validation: false });
+  // The options ws's own server passes (WebSocketServer#completeUpgrade).
+  ws.setSocket(socket, head, {
+    allowSynchronousEvents: options.allowSynchronousEvents,
+    maxBufferedChunks: options.maxBufferedChunks,
+    maxFragments: options.maxFragments,
+    maxPayload: options.maxPayload,
+    skipUTF8Validation: options.skipUTF8Validation,
+  });
   return ws;
 }
 
@@ -50,11 +65,11 @@ export function acceptOnStream(
   stream: ServerHttp2Stream,
   head: Buffer,
   decision: AcceptDecision,
-  maxPayload: number,
+  options: SocketOptions,
 ): WebSocket | null {
   if (stream.destroyed || stream.closed) return null;
   const headers = http2Headers(200, decision.headers);
   if (decision.subprotocol !== null) headers["sec-websocket-protocol"] = decision.subprotocol;
   stream.respond(headers);
-  return webSocketOver(stream, head, maxPayload);
+  return webSocketOver(stream, head, options);
 }

@@ -25,7 +25,6 @@ import {
   checkStatus,
 } from "../validate";
 import type { WriteCoalescer } from "../write-coalescer";
-import { acceptOnStream } from "./h2-websocket";
 import { type AcceptDecision, webSocketScope } from "./handshake";
 import { Keepalive } from "./keepalive";
 
@@ -42,6 +41,8 @@ export interface WebSocketOwner {
     decision: AcceptDecision,
     opened: (ws: WebSocket) => void,
   ): void;
+  /** Completes an RFC 8441 handshake (200) with the same socket options; `null` if the stream is gone. */
+  upgradeStream(stream: ServerHttp2Stream, head: Buffer, decision: AcceptDecision): WebSocket | null;
   /** The handshake is over (accepted, refused, or the client left). */
   handshakeEnded(instance: WebSocketInstance): void;
   /** The socket is open: keepalive and shutdown now apply to it. */
@@ -255,7 +256,7 @@ export class WebSocketInstance extends ConnectionInstance {
       this.owner.upgrade(req as IncomingMessage, socket, head, decision, (ws) => this.opened(ws));
       return;
     }
-    const ws = acceptOnStream(this.h2, head, decision, this.host.options.maxMessageBytes);
+    const ws = this.owner.upgradeStream(this.h2, head, decision);
     if (ws !== null) this.opened(ws);
   }
 

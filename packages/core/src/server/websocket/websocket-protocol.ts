@@ -1,20 +1,21 @@
 import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Protocol, ProtocolHost } from "../connection";
 import { respondOnStream, writePlainResponse, writeRawResponse } from "../responses";
 import { requestPartsOrRefuse } from "../scope";
 import { WriteCoalescer } from "../write-coalescer";
+import { acceptOnStream, type SocketOptions } from "./h2-websocket";
 import { type AcceptDecision, checkExtendedConnect, checkUpgrade } from "./handshake";
 import { WebSocketInstance, type WebSocketOwner } from "./websocket-instance";
 
 const CONNECT = Object.freeze({ type: "websocket.connect" as const });
 
 /**
- * WebSockets, over HTTP/1.1 upgrades and HTTP/2 extended CONNECT (RFC 8441). Owns ws's server,
- * the handshakes waiting for the application, the open sockets (for keepalive and shutdown) and
- * the write coalescer.
+ * WebSockets, over HTTP/1.1 upgrades and HTTP/2 extended CONNECT (RFC 8441). Owns ws's server
+ * (whose options make the sockets of both transports), the handshakes waiting for the
+ * application, the open sockets (for keepalive and shutdown) and the write coalescer.
  */
 export class WebSocketProtocol implements Protocol, WebSocketOwner {
   readonly writes = new WriteCoalescer();
@@ -24,6 +25,12 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   /** Open (accepted) WebSockets. */
   private readonly sockets = new Set<WebSocketInstance>();
   private readonly wss: WebSocketServer;
+  /**
+   * The ws options of a WebSocket over an HTTP/2 stream. Only `maxPayload` is shared with HTTP/1.1
+   * today; `this.wss.options` whole would give HTTP/2 every ws limit and timeout of HTTP/1.1 (its
+   * `closeTimeout` then needs the client's end of the stream to close it, not a reset).
+   */
+  private readonly streamSocketOptions: SocketOptions;
   /** The application's `websocket.accept`, read back by ws's hooks while it completes the upgrade. */
   private readonly decisions = new WeakMap<IncomingMessage, AcceptDecision>();
 
@@ -42,6 +49,12 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       // The client offered protocols but the app chose none: answer without the header (RFC 6455).
       handleProtocols: (_offered, req) => this.decisions.get(req)?.subprotocol ?? false,
     });
+    this.streamSocketOptions = {
+      autoPong: true,
+      allowSynchronousEvents: true,
+      maxPayload: o.maxMessageBytes,
+      skipUTF8Validation: false,
+    };
     this.wss.on("headers", (headers, req) => {
       const flat = this.decisions.get(req)?.headers;
       if (flat !== undefined)
@@ -104,6 +117,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   ): void {
     this.decisions.set(req, decision);
     this.wss.handleUpgrade(req, socket, head, opened);
+  }
+
+  upgradeStream(stream: ServerHttp2Stream, head: Buffer, decision: AcceptDecision): WebSocket | null {
+    return acceptOnStream(stream, head, decision, this.streamSocketOptions);
   }
 
   handshakeEnded(instance: WebSocketInstance): void {

@@ -454,13 +454,3 @@ export function describeChannelLayer(
     });
   });
 }
-
-export {
-  freePort,
-  hasRedisServer,
-  type RedisServerHandle,
-  redisServerSkipReason,
-  type StartRedisServerOptions,
-  startRedisServer,
-} from "./redis-server";
-export { useChannelLayer } from "./use-channel-layer";

@@ -1,21 +1,11 @@
-import {
-  describeChannelLayer,
-  type RedisServerHandle,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeChannelLayer } from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
+import { describe, expect, it } from "vitest";
 import { RedisPubSubChannelLayer } from "./redis-pubsub-layer";
 
 const skip = redisServerSkipReason();
-let server: RedisServerHandle | undefined;
-
-beforeAll(async () => {
-  if (!skip) server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const redis = useRedis();
 
 describe.skipIf(skip)(skip ? `RedisPubSubChannelLayer (skipped: ${skip})` : "RedisPubSubChannelLayer", () => {
   // Pub/sub stores nothing: no capacity, no expiry, no queue for channels nobody listens to.
@@ -23,7 +13,7 @@ describe.skipIf(skip)(skip ? `RedisPubSubChannelLayer (skipped: ${skip})` : "Red
     "RedisPubSubChannelLayer",
     (options) =>
       new RedisPubSubChannelLayer({
-        hosts: [server!.url],
+        hosts: [redis().url],
         capacity: options.capacity,
         channelCapacity: options.channelCapacity,
       }),
@@ -39,15 +29,15 @@ describe.skipIf(skip)("RedisPubSubChannelLayer encryption", () => {
       reported = resolve;
     });
     const receiver = new RedisPubSubChannelLayer({
-      hosts: [server!.url],
+      hosts: [redis().url],
       symmetricEncryptionKeys: ["ps-key"],
       onError: (e) => {
         errors.push(e);
         reported();
       },
     });
-    const right = new RedisPubSubChannelLayer({ hosts: [server!.url], symmetricEncryptionKeys: ["ps-key"] });
-    const wrong = new RedisPubSubChannelLayer({ hosts: [server!.url], symmetricEncryptionKeys: ["other"] });
+    const right = new RedisPubSubChannelLayer({ hosts: [redis().url], symmetricEncryptionKeys: ["ps-key"] });
+    const wrong = new RedisPubSubChannelLayer({ hosts: [redis().url], symmetricEncryptionKeys: ["other"] });
     try {
       const channel = await receiver.newChannel();
       const received = receiver.receive(channel, AbortSignal.timeout(10_000));

@@ -77,6 +77,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.inmemory!${randomLetters(12)}`;
     this.requireValidChannelName(name);
     return name;
@@ -120,6 +121,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async flush(): Promise<void> {
+    this.requireOpen();
     this.channels.clear();
     this.groups.clear();
   }

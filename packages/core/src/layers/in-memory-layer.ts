@@ -88,6 +88,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.inmemory!${randomLetters(12)}`;
     this.requireValidChannelName(name);
     return name;
@@ -131,6 +132,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async flush(): Promise<void> {
+    this.requireOpen();
     this.channels.clear();
     this.groups.clear();
   }

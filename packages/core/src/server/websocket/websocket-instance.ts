@@ -9,7 +9,6 @@ import { clock } from "../instance";
 import { clientLabel } from "../logger";
 import {
   type DenialResponse,
-  destroyOnEnd,
   http1Denial,
   http2Denial,
   respondOnStream,
@@ -27,6 +26,7 @@ import {
 import type { WriteCoalescer } from "../write-coalescer";
 import { type AcceptDecision, webSocketScope } from "./handshake";
 import { Keepalive } from "./keepalive";
+import { PendingSocket, swallowError } from "./pending-socket";
 
 /** What a `WebSocketInstance` needs from the protocol that made it. */
 export interface WebSocketOwner {
@@ -73,10 +73,6 @@ function sendPayload(text: unknown, bytes: unknown): string | Uint8Array {
   throw new TypeError("websocket.send needs text (a string) or bytes (a Uint8Array).");
 }
 
-function onSocketError(): void {
-  // A reset during the handshake: the 'close' that follows reports it to the application.
-}
-
 /**
  * One WebSocket connection and its application instance: the ASGI events of the handshake
  * (accept, close, denial response), then frames both ways, keepalive and shutdown.
@@ -90,7 +86,8 @@ export class WebSocketInstance extends ConnectionInstance {
   private readonly h2: ServerHttp2Stream | null;
   /** The TCP/TLS socket or HTTP/2 stream: ours during the handshake, then ws's (we coalesce its writes). */
   private socket: Duplex | null;
-  private head: Buffer | null;
+  /** The socket while the handshake lasts. */
+  private pending: PendingSocket | null;
   /** Handshake deadline, on `clock()`. */
   private readonly handshakeDeadline: number;
   /** Set once open. */
@@ -112,45 +109,21 @@ export class WebSocketInstance extends ConnectionInstance {
     this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
     this.req = this.h2 === null ? (req as IncomingMessage) : null;
     this.socket = socket;
-    this.head = head;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
     this.handshakeDeadline = clock() + host.options.handshakeTimeoutMs;
-    // Only needed until the handshake ends; dropped then (memory per idle socket).
-    this.onHandshakeSocketClose = () => {
+    // Early bytes are bounded by one largest message and its frame header (at most 14 bytes).
+    this.pending = new PendingSocket(socket, head, host.options.maxMessageBytes + 14, () => {
       if (this.state === OPEN || this.state === CLOSED) return;
       this.endHandshake();
       this.disconnected(1006, "");
-    };
-    // Node hands over upgrade sockets without reading them, so a client that leaves during the
-    // handshake would go unnoticed: read now, keeping any early bytes for ws (bounded).
-    this.onHandshakeData = (chunk: Buffer) => {
-      const head = this.head === null || this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
-      this.head = head;
-      if (head.length > host.options.maxMessageBytes + 14) socket.destroy();
-    };
-    socket.on("error", onSocketError);
-    socket.on("close", this.onHandshakeSocketClose);
-    socket.on("data", this.onHandshakeData);
-    // Upgrade sockets allow half-open: the client's FIN only ends reading. It left: close ours too.
-    socket.on("end", destroyOnEnd);
+    });
   }
-
-  private onHandshakeData: ((chunk: Buffer) => void) | null;
-
-  private onHandshakeSocketClose: (() => void) | null;
 
   private endHandshake(): void {
     this.owner.handshakeEnded(this);
-    const socket = this.socket;
-    if (socket !== null) {
-      if (this.onHandshakeSocketClose !== null) socket.off("close", this.onHandshakeSocketClose);
-      if (this.onHandshakeData !== null) socket.off("data", this.onHandshakeData);
-      socket.off("end", destroyOnEnd);
-    }
-    this.onHandshakeSocketClose = null;
-    this.onHandshakeData = null;
+    this.pending?.release();
+    this.pending = null;
     this.req = null;
-    this.head = null;
   }
 
   /** Ends the connection as seen by the application: `websocket.disconnect`, then the close timeout. */
@@ -260,20 +233,16 @@ export class WebSocketInstance extends ConnectionInstance {
     if (ws !== null) this.opened(ws);
   }
 
-  /** ws takes over reading, synchronously: stop ours and give it the early bytes (`head`). */
+  /** ws takes over reading, synchronously: stop ours and give it the early bytes. */
   private handOver(): Buffer {
-    const socket = this.socket as Duplex;
-    socket.off("data", this.onHandshakeData as (chunk: Buffer) => void);
-    socket.off("end", destroyOnEnd);
-    this.onHandshakeData = null;
     this.owner.handshakeEnded(this);
-    return this.head as Buffer;
+    return (this.pending as PendingSocket).handOver();
   }
 
   private opened(ws: WebSocket): void {
     const socket = this.socket;
     this.endHandshake();
-    socket?.off("error", onSocketError);
+    socket?.off("error", swallowError);
     if (this.state === CLOSED || this.cancelled) {
       ws.terminate();
       return;

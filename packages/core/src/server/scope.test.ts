@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./options";
-import { BadRequest, decodePath, parseSubprotocols, requestParts, scopeHeaders } from "./scope";
+import { BadRequest, decodePath, isToken, parseSubprotocols, requestParts, scopeHeaders } from "./scope";
 
 function fakeRequest(url: string, rawHeaders: string[], encrypted = false): IncomingMessage {
   return {
@@ -60,11 +60,25 @@ describe("decodePath", () => {
 });
 
 describe("parseSubprotocols", () => {
-  it("splits on commas, trims and unquotes", () => {
+  it("splits on commas and trims, keeping each value byte for byte (no percent-decoding)", () => {
     expect(parseSubprotocols("one, two")).toEqual(["one", "two"]);
-    expect(parseSubprotocols("a%20b")).toEqual(["a b"]);
+    expect(parseSubprotocols("a%20b")).toEqual(["a%20b"]);
+    expect(parseSubprotocols("chat%0D%0ASet-Cookie%3A%20x%3D1")).toEqual(["chat%0D%0ASet-Cookie%3A%20x%3D1"]);
     expect(parseSubprotocols(undefined)).toEqual([]);
     expect(parseSubprotocols("")).toEqual([]);
+  });
+});
+
+describe("isToken", () => {
+  it("takes RFC 7230 tchars only", () => {
+    expect(isToken("chat.v2")).toBe(true);
+    expect(isToken("bearer.eyJhbGciOi_-x")).toBe(true);
+    expect(isToken("a%0D%0Ab")).toBe(true);
+    expect(isToken("")).toBe(false);
+    expect(isToken("a b")).toBe(false);
+    expect(isToken("a\r\nSet-Cookie: x=1")).toBe(false);
+    expect(isToken("a,b")).toBe(false);
+    expect(isToken("é")).toBe(false);
   });
 });
 

@@ -170,13 +170,24 @@ export function httpVersion(req: HttpRequest): string {
   return req.httpVersionMajor === 2 ? "2" : req.httpVersion;
 }
 
-/** `Sec-WebSocket-Protocol` as a list: split on commas, trimmed, URL-unquoted (as Daphne does). */
+/**
+ * `Sec-WebSocket-Protocol` as a list: split on commas and trimmed, each value exactly as the client
+ * sent it. Subprotocols are RFC 6455 tokens, so they are not percent-decoded: a decoded value could
+ * hold CR/LF, and an application that accepts an offered subprotocol would write it into the 101.
+ */
 export function parseSubprotocols(header: string | undefined): string[] {
   if (header === undefined || header === "") return [];
   const protocols: string[] = [];
   for (const part of header.split(",")) {
     const trimmed = part.trim();
-    if (trimmed !== "") protocols.push(decodePath(trimmed) ?? trimmed);
+    if (trimmed !== "") protocols.push(trimmed);
   }
   return protocols;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** An RFC 7230 token (`tchar`s only): what a subprotocol must be to go into a response header. */
+export function isToken(value: string): boolean {
+  return TOKEN.test(value);
 }

@@ -14,7 +14,7 @@ import {
   respondOnStream,
   writeRawResponse,
 } from "../responses";
-import type { RequestParts } from "../scope";
+import { isToken, type RequestParts } from "../scope";
 import {
   checkBody,
   checkCloseCode,
@@ -201,9 +201,15 @@ export class WebSocketInstance extends ConnectionInstance {
       );
     }
     if (subprotocol !== undefined && subprotocol !== null) {
+      // It goes into a response header: an RFC 6455 token the client offered, byte for byte.
       if (typeof subprotocol !== "string" || !this.scope.subprotocols.includes(subprotocol)) {
         throw new TypeError(
-          `websocket.accept subprotocol must be one the client offered (${JSON.stringify(this.scope.subprotocols)}) or null; got ${JSON.stringify(subprotocol)}.`,
+          `websocket.accept subprotocol must be one the client offered (${JSON.stringify(this.scope.subprotocols)}), exactly as offered, or null; got ${JSON.stringify(subprotocol)}.`,
+        );
+      }
+      if (!isToken(subprotocol)) {
+        throw new TypeError(
+          `websocket.accept subprotocol must be an RFC 6455 token (letters, digits and !#$%&'*+-.^_\`|~); got ${JSON.stringify(subprotocol)}. Accept null or another offered subprotocol.`,
         );
       }
     }

@@ -25,6 +25,7 @@ class ReportConsumer extends AsyncWebsocketConsumer {
         user: isAuthenticated(user) ? user.name : String(user),
         subprotocols: this.scope.subprotocols,
         header: this.scope.headers.find(([name]) => name === "sec-websocket-protocol")?.[1] ?? null,
+        query: this.scope.query_string,
       }),
     );
   }
@@ -56,6 +57,7 @@ async function report(communicator: WebsocketCommunicator) {
     user: string;
     subprotocols: string[];
     header: string | null;
+    query: string;
   };
   await communicator.disconnect();
   return { ...data, subprotocol: result.subprotocol };
@@ -78,15 +80,25 @@ describe("TokenAuthMiddleware carriers", () => {
       ["chat", "bearer.good-token"],
     );
     const result = await report(communicator);
-    expect(result).toEqual({ user: "alice", subprotocols: ["chat"], header: "chat", subprotocol: "chat" });
+    expect(result).toEqual({
+      user: "alice",
+      subprotocols: ["chat"],
+      header: "chat",
+      subprotocol: "chat",
+      query: "",
+    });
     expect(seen.map((context) => context.carrier)).toEqual(["subprotocol"]);
   });
 
-  it("reads ?token= from the query string", async () => {
+  it("reads ?token= from the query string and removes it from the consumer's scope", async () => {
     const seen: TokenContext[] = [];
-    const result = await report(wsClient(app({}, seen), "/ws/?room=1&token=good-token"));
+    const result = await report(wsClient(app({}, seen), "/ws/?room=1&token=good-token&x=%20"));
     expect(result.user).toBe("alice");
+    expect(result.query).toBe("room=1&x=%20");
     expect(seen.map((context) => context.carrier)).toEqual(["query"]);
+    // A token that fails (let in as anonymous) is removed too.
+    const anonymous = await report(wsClient(app({ onInvalidToken: "anonymous" }), "/ws/?token=bad&room=2"));
+    expect(anonymous).toMatchObject({ user: "AnonymousUser", query: "room=2" });
   });
 
   it("follows the configured carriers, in order, with a custom parameter and prefix", async () => {
@@ -99,6 +111,7 @@ describe("TokenAuthMiddleware carriers", () => {
       wsClient(custom, "/ws/?access_token=good-token", [["authorization", "Bearer nope"]], ["jwt-nope"]),
     );
     expect(result.user).toBe("alice");
+    expect(result.query).toBe("");
     expect(seen.map((context) => context.carrier)).toEqual(["query"]);
     const headerOnly = app({ carriers: ["header"] });
     expect((await report(wsClient(headerOnly, "/ws/?token=good-token"))).user).toBe("AnonymousUser");

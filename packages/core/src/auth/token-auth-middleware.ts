@@ -7,7 +7,7 @@ import type { Application, Receive, Scope, Send } from "../protocol/types";
 import { denyConnection } from "../security/denial";
 import { AnonymousUser, isAuthenticated } from "./anonymous-user";
 import type { Awaitable } from "./auth-options";
-import { findToken, type TokenCarrier, withoutTokenSubprotocol } from "./token-carriers";
+import { findToken, type TokenCarrier, withoutTokenQuery, withoutTokenSubprotocol } from "./token-carriers";
 
 /** What `verify` gets besides the token. */
 export interface TokenContext {
@@ -26,8 +26,9 @@ export interface TokenAuthOptions<User> {
   /**
    * Where to look for the token, first match wins: `"header"` (`Authorization: Bearer <token>`),
    * `"subprotocol"` (an offered WebSocket subprotocol `bearer.<token>`, removed from
-   * `scope.subprotocols` before your consumer sees it), `"query"` (`?token=<token>`; it ends up in
-   * access logs, so prefer the others). @default ["header", "subprotocol", "query"]
+   * `scope.subprotocols` before your consumer sees it), `"query"` (`?token=<token>`, removed from
+   * `scope.query_string` before your consumer sees it; the server's logs redact it, see its
+   * `redactQueryParams` option; browsers and proxies may still record URLs, so prefer the others). @default ["header", "subprotocol", "query"]
    */
   carriers?: readonly TokenCarrier[];
   /** Query-string parameter of the `"query"` carrier. @default "token" */
@@ -80,9 +81,10 @@ export function TokenAuthMiddleware<User>(inner: Application, options: TokenAuth
   const settings = validate(options);
   const app = async (scope: Scope, receive: Receive, send: Send): Promise<void> => {
     if (!isConnectionScope(scope)) return inner(scope, receive, send);
-    const innerScope = settings.carriers.includes("subprotocol")
+    let innerScope = settings.carriers.includes("subprotocol")
       ? withoutTokenSubprotocol(copyScope(scope), settings.subprotocolPrefix)
       : copyScope(scope);
+    if (settings.carriers.includes("query")) innerScope = withoutTokenQuery(innerScope, settings.queryParam);
     if (isAuthenticated(innerScope.user)) return inner(innerScope, receive, send);
     const found = findToken(scope, settings.carriers, settings.queryParam, settings.subprotocolPrefix);
     if (found === null) {

@@ -1,5 +1,6 @@
 import type { ConnectionScope } from "../middleware/connection-scope";
 import { copyScope } from "../protocol/copy-scope";
+import { withoutQueryParams } from "../protocol/query-string";
 
 /** Where a client can put its token. */
 export type TokenCarrier = "header" | "subprotocol" | "query";
@@ -58,6 +59,16 @@ export function withoutTokenSubprotocol<S extends ConnectionScope>(scope: S, pre
     )
     .filter(([name, value]) => name !== "sec-websocket-protocol" || value !== "");
   return copyScope(scope, { subprotocols: scope.subprotocols.filter((p) => !isToken(p)), headers });
+}
+
+/**
+ * The scope without the `?<param>=` token, so the consumer never logs, stores or forwards it with
+ * the query string (the server's own log lines redact it with `redactQueryParams`).
+ */
+export function withoutTokenQuery<S extends ConnectionScope>(scope: S, param: string): S {
+  const query = scope.query_string ?? "";
+  const stripped = withoutQueryParams(query, [param]);
+  return stripped === query ? scope : copyScope(scope, { query_string: stripped });
 }
 
 /** The first token found, looking in `carriers` in order. */

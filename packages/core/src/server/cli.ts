@@ -139,7 +139,7 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("serve takes exactly one <module>[:export].");
-  const { noAccessLog, tlsKey, tlsCert, h2c, http2, ...options } = values;
+  const { noAccessLog, tlsKey, tlsCert, h2c, http2, redactQueryParams, ...options } = values;
   if (h2c === true && http2 === true)
     throw new UsageError("Use --http2 (over TLS) or --h2c (cleartext), not both.");
   // Certificate problems are reported before the application is imported.
@@ -150,6 +150,14 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
   const signalled = waitForSignal();
   const server = await serve(app, {
     ...(options as ServeOptions),
+    ...(typeof redactQueryParams === "string"
+      ? {
+          redactQueryParams: redactQueryParams
+            .split(",")
+            .map((name) => name.trim())
+            .filter((name) => name !== ""),
+        }
+      : {}),
     tls,
     http2: h2c === true ? "h2c" : http2 === true,
     logger,

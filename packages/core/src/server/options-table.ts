@@ -7,7 +7,7 @@
  */
 
 /** How `resolveOptions` checks a value; options without a `check` are checked where they are used. */
-export type OptionCheck = "duration" | "duration-or-off" | "bytes" | "boolean" | "root-path";
+export type OptionCheck = "duration" | "duration-or-off" | "bytes" | "boolean" | "root-path" | "names";
 
 /** A command-line flag of `channels serve` (and of `channels worker` with `worker`). */
 export interface OptionFlag {
@@ -25,7 +25,7 @@ export interface OptionRow {
   /** The functions that take it (`serve()` takes every option but `routeHttp`). */
   readonly for: "both" | "serve" | "attach";
   /** The default; `undefined` when there is none. */
-  readonly default: string | number | boolean | undefined;
+  readonly default: string | number | boolean | readonly string[] | undefined;
   /** How the docs show the default, when the value does not say it (`"console"`). */
   readonly shown?: string;
   readonly check?: OptionCheck;
@@ -159,6 +159,21 @@ export const SERVER_OPTIONS = {
       },
     ],
     doc: "where access lines and errors go; `null` silences it ([logging](#logging))",
+  },
+  redactQueryParams: {
+    for: "both",
+    default: ["token", "access_token"],
+    shown: '`["token", "access_token"]`',
+    check: "names",
+    flags: [
+      {
+        flag: "redact-query-params",
+        takes: value,
+        help: "comma-separated query parameters whose values logs hide",
+        shown: "token,access_token",
+      },
+    ],
+    doc: "query parameters whose values every log line shows as `[redacted]`: add the `queryParam` of your `TokenAuthMiddleware` if you changed it ([logging](#logging))",
   },
   tls: {
     for: "serve",

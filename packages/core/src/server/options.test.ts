@@ -15,6 +15,7 @@ describe("resolveOptions", () => {
       applicationCloseTimeoutMs: 10_000,
       httpTimeoutMs: undefined,
       perMessageDeflate: false,
+      redactQueryParams: ["token", "access_token"],
     });
     expect(DEFAULTS.host).toBe("127.0.0.1");
     expect(DEFAULTS.port).toBe(8000);
@@ -38,6 +39,8 @@ describe("resolveOptions", () => {
     [{ proxyHeaders: "yes" }, /proxyHeaders must be true or false/],
     [{ logger: { info() {} } }, /logger must have info, warn and error/],
     [{ layers: null }, /layers must be an object/],
+    [{ redactQueryParams: "token" }, /redactQueryParams must be an array of non-empty strings/],
+    [{ redactQueryParams: [""] }, /redactQueryParams/],
   ])("refuses %o", (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(ImproperlyConfigured);
     expect(() => resolveOptions(options as never)).toThrow(message);

@@ -79,6 +79,14 @@ export interface ProtocolOptions {
    * @default console access log
    */
   logger?: Logger | null;
+  /**
+   * Query-string parameters whose values the server never writes to a log: access lines and
+   * error lines show them as `[redacted]`. `TokenAuthMiddleware` reads `?token=` by default (and
+   * removes it from the scope your consumer sees); add its `queryParam` here if you changed it.
+   * `[]` logs query strings whole.
+   * @default ["token", "access_token"]
+   */
+  redactQueryParams?: readonly string[];
 }
 
 /** Options of `serve()`. */
@@ -137,7 +145,13 @@ void tableMatchesInterfaces;
 
 type Table = typeof SERVER_OPTIONS;
 type Checked = { [K in OptionName]: Table[K] extends { check: OptionCheck } ? K : never }[OptionName];
-type CheckedValue<C> = C extends "boolean" ? boolean : C extends "root-path" ? string : number;
+type CheckedValue<C> = C extends "boolean"
+  ? boolean
+  : C extends "root-path"
+    ? string
+    : C extends "names"
+      ? readonly string[]
+      : number;
 
 /** Options after defaults and validation: every option of the table with a `check`. */
 export type ResolvedOptions = {
@@ -174,6 +188,14 @@ const CHECKS: Record<OptionCheck, (value: unknown, name: string) => unknown> = {
       throw new ImproperlyConfigured(`Server option ${name} must be true or false; got ${String(value)}.`);
     }
     return value;
+  },
+  names(value, name) {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || item === "")) {
+      throw new ImproperlyConfigured(
+        `Server option ${name} must be an array of non-empty strings, e.g. ["token"]; got ${JSON.stringify(value)}.`,
+      );
+    }
+    return Object.freeze([...value]);
   },
   "root-path"(value, name) {
     if (typeof value !== "string" || (value !== "" && (!value.startsWith("/") || value.endsWith("/")))) {

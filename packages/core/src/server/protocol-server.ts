@@ -11,6 +11,7 @@ import { HttpProtocol } from "./http/http-protocol";
 import type { HttpRequest, HttpResponse } from "./http-versions";
 import { type ApplicationInstance, clock } from "./instance";
 import { Lifespan } from "./lifespan";
+import { logUrl } from "./log-text";
 import { type Logger, resolveLogger, silentLogger } from "./logger";
 import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { writePlainResponse } from "./responses";
@@ -90,7 +91,10 @@ export class ProtocolServer implements ProtocolHost {
       this.http.handleRequest(req, res, fallthrough);
     } catch (error) {
       // A bug of ours must cost one request, never the process.
-      this.logger.error(`Internal server error handling ${req.method} ${req.url}:`, error);
+      this.logger.error(
+        `Internal server error handling ${req.method} ${logUrl(req.url, this.options.redactQueryParams)}:`,
+        error,
+      );
       writePlainResponse(res, 500, "Internal Server Error");
     }
   };
@@ -99,7 +103,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleUpgrade(req, socket, head);
     } catch (error) {
-      this.logger.error(`Internal server error handling the WebSocket upgrade of ${req.url}:`, error);
+      this.logger.error(
+        `Internal server error handling the WebSocket upgrade of ${logUrl(req.url, this.options.redactQueryParams)}:`,
+        error,
+      );
       socket.destroy();
     }
   };
@@ -108,7 +115,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleConnect(req, res);
     } catch (error) {
-      this.logger.error(`Internal server error handling the HTTP/2 WebSocket of ${req.url}:`, error);
+      this.logger.error(
+        `Internal server error handling the HTTP/2 WebSocket of ${logUrl(req.url, this.options.redactQueryParams)}:`,
+        error,
+      );
       req.stream.destroy();
     }
   };

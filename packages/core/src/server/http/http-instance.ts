@@ -14,6 +14,7 @@ import {
   writeHead,
 } from "../http-versions";
 import { clock } from "../instance";
+import { logTarget, logText } from "../log-text";
 import { clientLabel } from "../logger";
 import { writePlainResponse } from "../responses";
 import { httpVersion, type RequestParts } from "../scope";
@@ -89,6 +90,11 @@ export class HttpInstance extends ConnectionInstance {
     res.on("close", this.onResponseClose);
   }
 
+  /** The path as the client sent it (the server always sets `raw_path`), for log lines. */
+  private rawPath(): string {
+    return this.scope.raw_path ?? this.scope.path;
+  }
+
   protected override onReceiveWaiting(): void {
     this.touched = true;
     if (!this.bodyDone && !this.gone) {
@@ -129,7 +135,7 @@ export class HttpInstance extends ConnectionInstance {
     if (this.state !== COMPLETE) this.state = COMPLETE;
     if (this.host.accessLog)
       this.host.logger.info(
-        `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
+        `${clientLabel(this.scope.client)} - - "${this.scope.method} ${logTarget(this.rawPath(), this.scope.query_string, this.host.options.redactQueryParams)} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
     this.drainResolve = null;
@@ -255,18 +261,20 @@ export class HttpInstance extends ConnectionInstance {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
       this.host.logger.error(
-        `Application returned without sending the trailers it announced (${this.scope.path}).`,
+        `Application returned without sending the trailers it announced (${logText(this.rawPath())}).`,
       );
       this.state = COMPLETE;
       this.res.end();
       return;
     }
     if (this.state === HEADERS_SENT) {
-      this.host.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
+      this.host.logger.error(
+        `Application returned with the response body still open (${logText(this.rawPath())}).`,
+      );
       abortResponse(this.res);
       return;
     }
-    this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.host.logger.error(`Application returned without sending a response (${logText(this.rawPath())}).`);
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
@@ -284,7 +292,10 @@ export class HttpInstance extends ConnectionInstance {
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
-    this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
+    this.host.logger.error(
+      `Exception inside application (${this.scope.method} ${logText(this.rawPath())}):`,
+      error,
+    );
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);

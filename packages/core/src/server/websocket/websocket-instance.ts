@@ -6,6 +6,7 @@ import { RouteNotFound } from "../../exceptions";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import { clock } from "../instance";
+import { logText } from "../log-text";
 import { clientLabel } from "../logger";
 import {
   type DenialResponse,
@@ -119,6 +120,11 @@ export class WebSocketInstance extends ConnectionInstance {
     });
   }
 
+  /** The path for log lines: as the client sent it, escaped (a decoded `%0a` would start a forged line). */
+  private logPath(): string {
+    return logText(this.scope.raw_path ?? this.scope.path);
+  }
+
   private endHandshake(): void {
     this.owner.handshakeEnded(this);
     this.pending?.release();
@@ -142,7 +148,7 @@ export class WebSocketInstance extends ConnectionInstance {
     this.endHandshake();
     if (this.host.accessLog)
       this.host.logger.info(
-        `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
+        `${clientLabel(this.scope.client)} WSREJECT ${this.logPath()} ${denying ? "-" : status} (${why})`,
       );
     if (denying) socket.destroy();
     else if (this.h2 !== null) respondOnStream(this.h2, status, text);
@@ -168,7 +174,7 @@ export class WebSocketInstance extends ConnectionInstance {
       const maxBufferedBytes = this.host.options.maxBufferedBytes;
       if (ws.bufferedAmount > maxBufferedBytes) {
         this.host.logger.warn(
-          `WebSocket client too slow: more than ${maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
+          `WebSocket client too slow: more than ${maxBufferedBytes} bytes queued, closing with 1013 (${this.logPath()}).`,
         );
         ws.close(1013, "Client too slow");
       }
@@ -263,7 +269,7 @@ export class WebSocketInstance extends ConnectionInstance {
     ws.on("error", onError);
     this.owner.socketOpened(this);
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
+      this.host.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.logPath()}`);
   }
 
   private close(rawCode: unknown, rawReason: unknown): undefined {
@@ -309,7 +315,7 @@ export class WebSocketInstance extends ConnectionInstance {
       this.endHandshake();
       if (this.host.accessLog)
         this.host.logger.info(
-          `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
+          `${clientLabel(this.scope.client)} WSREJECT ${this.logPath()} (denial response)`,
         );
     }
     (this.denial as DenialResponse).write(body, more);
@@ -348,7 +354,7 @@ export class WebSocketInstance extends ConnectionInstance {
     // the code ws sent: the application sees that code, as the client did.
     const code = rawCode === 1006 && this.failedWith !== 0 ? this.failedWith : rawCode;
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
+      this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.logPath()} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
   }
 
@@ -361,7 +367,7 @@ export class WebSocketInstance extends ConnectionInstance {
     if (this.state === HANDSHAKE || this.state === DENYING) {
       if (now < this.handshakeDeadline) return true;
       this.host.logger.warn(
-        `WebSocket handshake timed out: the application did not accept or close within ${this.host.options.handshakeTimeoutMs} ms (${this.scope.path}).`,
+        `WebSocket handshake timed out: the application did not accept or close within ${this.host.options.handshakeTimeoutMs} ms (${this.logPath()}).`,
       );
       this.reject(403, "Access denied", "handshake timeout");
       return false;
@@ -374,7 +380,7 @@ export class WebSocketInstance extends ConnectionInstance {
     if (action === "ping") ws.ping();
     else if (action === "drop") {
       if (this.host.accessLog)
-        this.host.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
+        this.host.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.logPath()} (no pong)`);
       ws.terminate();
     }
     return true;
@@ -404,11 +410,11 @@ export class WebSocketInstance extends ConnectionInstance {
   protected onApplicationReturn(): void {
     if (this.state === HANDSHAKE) {
       this.host.logger.error(
-        `Application returned without accepting or closing the WebSocket (${this.scope.path}).`,
+        `Application returned without accepting or closing the WebSocket (${this.logPath()}).`,
       );
       this.reject(500, "Internal Server Error", "application returned");
     } else if (this.state === DENYING) {
-      this.host.logger.error(`Application returned in the middle of a denial response (${this.scope.path}).`);
+      this.host.logger.error(`Application returned in the middle of a denial response (${this.logPath()}).`);
       this.reject(500, "", "application returned");
     } else if (this.ws !== null && this.ws.readyState === 1) {
       this.ws.close(1000);
@@ -421,7 +427,7 @@ export class WebSocketInstance extends ConnectionInstance {
       this.reject(404, "Not Found", "no route");
       return;
     }
-    this.host.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
+    this.host.logger.error(`Exception inside application (WebSocket ${this.logPath()}):`, error);
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
     } else if (this.ws !== null && this.ws.readyState <= 1) {

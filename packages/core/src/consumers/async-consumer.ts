@@ -2,6 +2,7 @@ import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer 
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
+import type { RouteKwargs } from "../routing/route-params";
 import { dispatchLoop } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
@@ -35,8 +36,11 @@ const LAYER_METHODS = new Set([
  * order, client messages first on ties.
  *
  * Raise `StopConsumer` in a handler to end the instance.
+ *
+ * `Kwargs` types the route's kwargs, read with `this.routeKwargs`: `class Chat extends
+ * AsyncWebsocketConsumer<{ room: string }>`. `path()` checks them against its pattern.
  */
-export class AsyncConsumer {
+export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> {
   /** Which registered channel layer the consumer uses (`channelLayers.set(alias, layer)`). */
   static channelLayerAlias: string = DEFAULT_CHANNEL_LAYER;
 
@@ -48,6 +52,14 @@ export class AsyncConsumer {
   channelName = "";
   /** The raw ASGI send. */
   baseSend!: Send;
+
+  /**
+   * The kwargs the URL route captured (`scope.url_route.kwargs`), typed by the class's `Kwargs`:
+   * `path("ws/chat/<room>/", Chat.asAsgi())` gives `this.routeKwargs.room`. `{}` outside a router.
+   */
+  get routeKwargs(): Kwargs {
+    return ((this.scope as Scope | undefined)?.url_route?.kwargs ?? {}) as Kwargs;
+  }
 
   /**
    * An `Application` that makes a new instance of this class for every scope, passing `args` to

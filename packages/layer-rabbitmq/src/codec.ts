@@ -5,7 +5,8 @@
  * Integers come back as numbers while they are safe integers and as `bigint` beyond (64 bits at
  * most); bytes come back as `Uint8Array`; object keys holding `undefined` are left out, as JSON does.
  */
-import { copyMessage, InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { copyMessage } from "@channels-ts/core/layers";
 
 const MAX_DEPTH = 200;
 const INT64_MIN = -(2n ** 63n);

@@ -1,14 +1,12 @@
 import {
-  BaseChannelLayer,
   type BaseChannelLayerOptions,
   ChannelFull,
   ChannelLayerClosed,
-  copyMessage,
   ImproperlyConfigured,
   InvalidChannelNameError,
   type LayerMessage,
-  nonLocalName,
 } from "@channels-ts/core";
+import { BaseChannelLayer, copyMessage, nonLocalName } from "@channels-ts/core/layers";
 import { GroupMembershipsLostError, RedisUnavailableError, UndecodableMessageError } from "./errors";
 import { type RedisHost, requireHosts } from "./hosts";
 import { Mailboxes } from "./mailboxes";
@@ -218,6 +216,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.${this.clientPrefix}!${hex(16)}`;
     this.requireValidChannelName(name);
     return name;

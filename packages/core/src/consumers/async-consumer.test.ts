@@ -1,16 +1,22 @@
 // §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { describe, expect, it, vi } from "vitest";
-import { CancelledError, InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
+import { useChannelLayer } from "../../test/support/layers";
+import {
+  CancelledError,
+  InvalidChannelLayerError,
+  InvalidMessageError,
+  NoHandlerError,
+  StopConsumer,
+} from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
 import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";
 import { WebsocketCommunicator } from "../testing/websocket-communicator";
-import { AsyncConsumer, type ConsumerMessage } from "./async-consumer";
+import { AsyncConsumer } from "./async-consumer";
 import { getHandlerName } from "./handler-name";
 import { AsyncHttpConsumer } from "./http-consumer";
 import { AsyncWebsocketConsumer } from "./websocket-consumer";
@@ -81,9 +87,9 @@ describe("getHandlerName", () => {
 
 describe("dispatch", () => {
   it("CD-01 ★ a layer message chat.message reaches chat_message with that object", async () => {
-    const seen: ConsumerMessage[] = [];
+    const seen: LayerMessage[] = [];
     class Chat extends ChannelReporter {
-      async chat_message(message: ConsumerMessage) {
+      async chat_message(message: LayerMessage) {
         seen.push(message);
         await this.send(String(message.text));
       }
@@ -145,10 +151,10 @@ describe("dispatch", () => {
   it("CD-04 overriding handleUnknown lets a consumer ignore unknown types and keep going", async () => {
     const ignored: string[] = [];
     class Tolerant extends ChannelReporter {
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         ignored.push(message.type);
       }
-      async ping(_message: ConsumerMessage) {
+      async ping(_message: LayerMessage) {
         await this.send("pong");
       }
     }
@@ -233,7 +239,7 @@ describe("dispatch", () => {
         order.push(`client:${text}`);
         await this.send(`client:${text}`);
       }
-      async layer_message(message: ConsumerMessage) {
+      async layer_message(message: LayerMessage) {
         order.push(`layer:${String(message.n)}`);
         await this.send(`layer:${String(message.n)}`);
       }
@@ -251,7 +257,7 @@ describe("dispatch", () => {
 
   it("keeps per-source FIFO order for layer messages", async () => {
     class Collector extends ChannelReporter {
-      async item(message: ConsumerMessage) {
+      async item(message: LayerMessage) {
         await this.send(String(message.n));
       }
     }
@@ -292,7 +298,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
         closed = true;
         await super.close(code, reason);
       }
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         unknown.push(message.type);
         await this.send(`unknown:${message.type}`);
       }
@@ -320,7 +326,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
       override async receive(text?: string) {
         await this.send(`echo:${text}`);
       }
-      async notify(message: ConsumerMessage) {
+      async notify(message: LayerMessage) {
         await this.send(`notify:${String(message.text)}`);
       }
     }
@@ -350,7 +356,7 @@ describe("channel layer and lifecycle", () => {
     try {
       class OnTestLayer extends ChannelReporter {
         static override channelLayerAlias = "testlayer";
-        async hello(message: ConsumerMessage) {
+        async hello(message: LayerMessage) {
           await this.send(`hello ${String(message.name)}`);
         }
       }
@@ -510,6 +516,38 @@ describe("channel layer and lifecycle", () => {
     expect(await comm.receiveFrom()).toBe("[1,99]");
     expect(original.list).toEqual([1]);
     await comm.disconnect();
+  });
+});
+
+describe("a consumer that uses the layer when none is registered", () => {
+  it("fails with InvalidChannelLayerError naming the alias and how to register, not a TypeError on null", async () => {
+    class NeedsLayer extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "chat";
+      override async connect() {
+        await this.channelLayer!.groupAdd("room", this.channelName);
+        await this.accept();
+      }
+    }
+    expect(channelLayers.get("chat")).toBeNull();
+    const comm = new WebsocketCommunicator(NeedsLayer.asAsgi(), "/");
+    const error = (await comm.connect().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InvalidChannelLayerError);
+    expect(error.message).toContain('no channel layer is registered as "chat"');
+    expect(error.message).toContain("serve(app, { layers: { chat:");
+    expect(error.message).toContain('channelLayers.set("chat", layer)');
+    expect((error.cause as Error).message).toContain("groupAdd");
+  });
+
+  it("leaves other TypeErrors alone", async () => {
+    class Buggy extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "nothing-here";
+      override async connect() {
+        const list = null as unknown as string[];
+        list.push("x");
+      }
+    }
+    const comm = new WebsocketCommunicator(Buggy.asAsgi(), "/");
+    await expect(comm.connect()).rejects.toThrow(TypeError);
   });
 });
 

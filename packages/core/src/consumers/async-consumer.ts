@@ -1,13 +1,10 @@
-import { CancelledError, NoHandlerError, StopConsumer } from "../exceptions";
+import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
 import { dispatchLoop, loopStarted, type SourceWatcher, sourceFailed, sourceYielded } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
-
-/** Anything a consumer can be handed: a protocol event or a channel-layer message. */
-export type ConsumerMessage = { type: string; [key: string]: unknown };
 
 // The reasons `signal` fires with: shared, so ending an instance that never asked for it allocates nothing.
 const CONNECTION_ENDED = new CancelledError("The connection ended");
@@ -20,6 +17,18 @@ export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A 
   readonly consumerArgs: A;
 }
 
+/** What a consumer calls on its layer; a TypeError reading one of these off `null` means no layer. */
+const LAYER_METHODS = new Set([
+  "send",
+  "receive",
+  "newChannel",
+  "groupAdd",
+  "groupDiscard",
+  "groupSend",
+  "flush",
+  "close",
+]);
+
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
  * server's `receive`) and to its own channel on the channel layer, and dispatches every message to
@@ -28,7 +37,7 @@ export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A 
  *
  * Raise `StopConsumer` in a handler to end the instance.
  */
-export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
+export class AsyncConsumer implements SourceWatcher<LayerMessage> {
   /** Which registered channel layer the consumer uses (`channelLayers.set(alias, layer)`). */
   static channelLayerAlias: string = DEFAULT_CHANNEL_LAYER;
 
@@ -86,7 +95,7 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
   }
 
   /** @internal The dispatch loop calls it as a message arrives: a disconnect ends `signal` at once. */
-  [sourceYielded](message: ConsumerMessage): void {
+  [sourceYielded](message: LayerMessage): void {
     if (message.type === "websocket.disconnect" || message.type === "http.disconnect")
       this.#end(CONNECTION_ENDED);
   }
@@ -124,7 +133,7 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
     const layer = getChannelLayer(alias);
     this.channelLayer = layer;
     try {
-      const sources: Array<() => Promise<ConsumerMessage>> = [receive as () => Promise<ConsumerMessage>];
+      const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
@@ -137,7 +146,7 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
       // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it,
       // and a handler giving up because its connection ended.
       if (error instanceof StopConsumer || error instanceof CancelledError || this.#isOwnAbort(error)) return;
-      throw error;
+      throw layerMissing(this, error) ?? error;
     } finally {
       this.#end(CONSUMER_STOPPED);
       await this.cleanup();
@@ -145,13 +154,13 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
   }
 
   /** Calls the handler named by `message.type`, or `handleUnknown` if there is none. */
-  async dispatch(message: ConsumerMessage): Promise<void> {
+  async dispatch(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
     if (typeof handler === "function") {
-      await (handler as (message: ConsumerMessage) => unknown).call(this, message);
+      await (handler as (message: LayerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
     }
@@ -161,7 +170,7 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
    * Called for a message whose type has no handler. Throws `NoHandlerError`, ending the consumer,
    * as Django does; override it to ignore or log such messages instead.
    */
-  async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
+  async handleUnknown(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }
@@ -171,3 +180,21 @@ export class AsyncConsumer implements SourceWatcher<ConsumerMessage> {
 }
 
 markFrameworkClass(AsyncConsumer, ["scope", "channelLayer", "channelName", "baseSend"]);
+
+/**
+ * `this.channelLayer!.groupAdd(…)` with no layer registered is a TypeError about `null`; say
+ * instead which alias was looked up and how to register a layer.
+ */
+function layerMissing(consumer: AsyncConsumer, error: unknown): InvalidChannelLayerError | undefined {
+  if (consumer.channelLayer !== null || !(error instanceof TypeError)) return undefined;
+  const method = /^Cannot read properties of null \(reading '(\w+)'\)/.exec(error.message)?.[1];
+  if (method === undefined || !LAYER_METHODS.has(method)) return undefined;
+  const alias = (consumer.constructor as typeof AsyncConsumer).channelLayerAlias;
+  const missing = new InvalidChannelLayerError(
+    `${consumer.constructor.name} called channelLayer.${method}(), but no channel layer is registered as "${alias}" ` +
+      `(this.channelLayer is null). Register one before clients connect: serve(app, { layers: { ${alias}: new InMemoryChannelLayer() } }), ` +
+      `or channelLayers.set("${alias}", layer) (in tests, before the communicator connects).`,
+  );
+  missing.cause = error;
+  return missing;
+}

@@ -7,6 +7,12 @@ import { requireValidChannelName, requireValidGroupName } from "./names";
 export interface ChannelLayer {
   /** Optional features: `"groups"`, `"flush"`. */
   readonly extensions: readonly string[];
+  /**
+   * `true` when messages never leave this process (the in-memory layer): a worker or sender in
+   * another process cannot reach it, so `channels worker` refuses it.
+   * @default undefined
+   */
+  readonly processLocal?: boolean;
   /** Puts `message` on `channel`. Rejects with `ChannelFull` when the channel is at capacity. */
   send(channel: string, message: LayerMessage): Promise<void>;
   /**
@@ -101,8 +107,6 @@ export function requireValidMessage(message: unknown): asserts message is LayerM
  * and implement the `ChannelLayer` methods.
  */
 export abstract class BaseChannelLayer implements ChannelLayer {
-  static readonly MAX_NAME_LENGTH = 100;
-
   readonly extensions: readonly string[] = ["groups", "flush"];
   readonly expiryMs: number;
   readonly groupExpiryMs: number;

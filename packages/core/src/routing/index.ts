@@ -3,8 +3,6 @@ export { converters, type PathConverter } from "./converters";
 export { type ProtocolTypeMapping, ProtocolTypeRouter } from "./protocol-type-router";
 export {
   DEFAULT_MAX_PATH_LENGTH,
-  isPathRouting,
-  markPathRouting,
   path,
   Route,
   type RouteOptions,

@@ -442,3 +442,21 @@ describe("routing into a consumer", () => {
     await second.disconnect();
   });
 });
+
+describe("layer.groups_lost", () => {
+  it("closes with 1011 so the client reconnects and rejoins the groups the layer lost", async () => {
+    let channelName = "";
+    class Member extends AsyncWebsocketConsumer {
+      override groups = ["room"];
+      override async connect() {
+        channelName = this.channelName;
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Member.asAsgi(), "/");
+    expect((await comm.connect()).connected).toBe(true);
+    await layer().send(channelName, { type: "layer.groups_lost", groups: ["room"] });
+    expect(await comm.receiveOutput()).toEqual({ type: "websocket.close", code: 1011 });
+    await comm.disconnect(1011);
+  });
+});

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type { Application } from "../protocol/types";
 import type { AttachOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
+import { isWebSocketUpgrade } from "./websocket/handshake";
 
 /** What `attach()` returns. */
 export interface AttachedServer {
@@ -41,7 +42,9 @@ export function attach(
   ready.catch((error: unknown) => protocol.logger.error("Lifespan startup failed:", error));
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (req.headers.upgrade?.toLowerCase() !== "websocket") return;
+    // Other upgrades (h2c, a second WebSocket library) belong to the server's other listeners; with
+    // none, they are refused here as serve() refuses them.
+    if (!isWebSocketUpgrade(req) && httpServer.listenerCount("upgrade") > 1) return;
     protocol.handleUpgrade(req, socket, head);
   };
   httpServer.on("upgrade", onUpgrade);
@@ -51,13 +54,11 @@ export function attach(
   if (options.routeHttp === true) {
     previous = httpServer.listeners("request") as RequestListener[];
     const fallthrough = (req: IncomingMessage, res: ServerResponse): void => {
-      if (previous.length === 0) {
-        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not Found");
-        return;
-      }
       for (const listener of previous) listener.call(httpServer, req, res);
     };
-    onRequest = (req, res) => protocol.handleRequest(req, res, fallthrough);
+    // With no other handler, the server itself answers an unrouted request with 404 (and logs it).
+    const handOver = previous.length === 0 ? null : fallthrough;
+    onRequest = (req, res) => protocol.handleRequest(req, res, handOver);
     httpServer.removeAllListeners("request");
     httpServer.on("request", onRequest);
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RouteNotFound } from "../exceptions";
-import type { HttpScope, SendEvent } from "../protocol/types";
+import { RouteNotFound } from "../../exceptions";
+import type { HttpScope, SendEvent } from "../../protocol/types";
+import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
   abortResponse,
   expectedBodyLength,
@@ -11,12 +12,12 @@ import {
   withoutConnectionHeaders,
   writeChunk,
   writeHead,
-} from "./http2-protocol";
-import { ApplicationInstance, clock } from "./instance";
-import { clientLabel } from "./logger";
-import type { ProtocolServer } from "./protocol-server";
-import { httpVersion, type requestParts, requestPartsOrRefuse } from "./scope";
-import { checkBody, checkHeaders, checkStatus } from "./validate";
+} from "../http-versions";
+import { clock } from "../instance";
+import { clientLabel } from "../logger";
+import { writePlainResponse } from "../responses";
+import { httpVersion, type RequestParts } from "../scope";
+import { checkBody, checkHeaders, checkStatus } from "../validate";
 
 const EMPTY = Buffer.alloc(0);
 const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
@@ -31,22 +32,11 @@ const HEADERS_SENT = 2;
 const AWAITING_TRAILERS = 3;
 const COMPLETE = 4;
 
-/** Plain-text error responses the server writes itself. */
-export function writePlainResponse(res: HttpResponse, status: number, text: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = Buffer.from(text, "utf8");
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
-  res.end(body);
-}
-
 /** Where `attach({ routeHttp })` sends a request the application raised `RouteNotFound` on. */
 export type Fallthrough = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** One HTTP request (HTTP/1.x or one HTTP/2 stream): its scope, its streamed body, its streamed response. */
-export class HttpInstance extends ApplicationInstance {
+export class HttpInstance extends ConnectionInstance {
   readonly scope: HttpScope;
   private state = NOT_STARTED;
   private status = 0;
@@ -66,18 +56,18 @@ export class HttpInstance extends ApplicationInstance {
   private bytesSent = 0;
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
-  timeoutAt = 0;
+  private timeoutAt = 0;
 
   constructor(
-    private readonly server: ProtocolServer,
+    private readonly host: ProtocolHost,
     readonly req: HttpRequest,
     readonly res: HttpResponse,
-    parts: ReturnType<typeof requestParts>,
+    parts: RequestParts,
     /** `attach({ routeHttp })`: where a request goes when the application raises `RouteNotFound` untouched. */
     private readonly fallthrough: Fallthrough | null,
   ) {
     super();
-    const options = server.options;
+    const options = host.options;
     const scope: HttpScope = {
       type: "http",
       asgi: { version: "3.0", spec_version: "2.5" },
@@ -92,13 +82,10 @@ export class HttpInstance extends ApplicationInstance {
       client: parts.client,
       server: parts.server,
     };
-    if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
+    if (host.lifespanState !== null) scope.state = { ...host.lifespanState };
     this.scope = scope;
     this.expected = expectedBodyLength(req);
-    if (options.httpTimeoutMs !== undefined) {
-      this.timeoutAt = clock() + options.httpTimeoutMs;
-      server.timedRequests.add(this);
-    }
+    if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     res.on("close", this.onResponseClose);
   }
 
@@ -140,14 +127,14 @@ export class HttpInstance extends ApplicationInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
-    if (this.server.accessLog)
-      this.server.logger.info(
+    if (this.host.accessLog)
+      this.host.logger.info(
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
     this.drainResolve = null;
     if (this.waiting) this.deliver(DISCONNECT);
-    if (!this.finished) this.server.scheduleCancel(this);
+    if (!this.finished) this.host.disconnected(this);
   };
 
   protected handleSend(event: SendEvent): Promise<void> | undefined {
@@ -235,12 +222,20 @@ export class HttpInstance extends ApplicationInstance {
     resolve?.();
   };
 
+  /** The HTTP timeout: true while it still waits for the response to start. */
+  sweep(now: number): boolean {
+    if (this.timeoutAt === 0 || this.finished) return false;
+    if (now < this.timeoutAt) return true;
+    this.timeOut();
+    return false;
+  }
+
   /** The HTTP timeout ran out: answer 503 if no response has started. */
-  timeOut(): void {
+  private timeOut(): void {
     this.timeoutAt = 0;
     if (this.state === NOT_STARTED || this.state === STARTED) {
       this.state = COMPLETE;
-      writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
+      this.bytesSent += writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
     }
   }
 
@@ -252,10 +247,14 @@ export class HttpInstance extends ApplicationInstance {
     }
   }
 
+  terminate(): void {
+    this.res.destroy();
+  }
+
   protected onApplicationReturn(): void {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
-      this.server.logger.error(
+      this.host.logger.error(
         `Application returned without sending the trailers it announced (${this.scope.path}).`,
       );
       this.state = COMPLETE;
@@ -263,15 +262,13 @@ export class HttpInstance extends ApplicationInstance {
       return;
     }
     if (this.state === HEADERS_SENT) {
-      this.server.logger.error(
-        `Application returned with the response body still open (${this.scope.path}).`,
-      );
+      this.host.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
       abortResponse(this.res);
       return;
     }
-    this.server.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
 
   protected onApplicationError(error: unknown): void {
@@ -281,37 +278,19 @@ export class HttpInstance extends ApplicationInstance {
       this.fallthrough(this.req as IncomingMessage, this.res as ServerResponse);
       return;
     }
-    this.server.logger.error(
-      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
-      error,
-    );
+    if (error instanceof RouteNotFound && (this.state === NOT_STARTED || this.state === STARTED)) {
+      // No route matched: the client's mistake, not the application's. 404, and only the access log.
+      this.state = COMPLETE;
+      if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
+      return;
+    }
+    this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);
       return;
     }
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
-}
-
-/** Entry point for one HTTP request. */
-export function handleHttpRequest(
-  server: ProtocolServer,
-  req: HttpRequest,
-  res: HttpResponse,
-  fallthrough: Fallthrough | null = null,
-): void {
-  if (server.closing) {
-    if (!isHttp2(req)) res.setHeader("connection", "close");
-    writePlainResponse(res, 503, "Server is shutting down.");
-    return;
-  }
-  const parts = requestPartsOrRefuse(req, server.options, (status, text) =>
-    writePlainResponse(res, status, text),
-  );
-  if (parts === null) return;
-  const instance = new HttpInstance(server, req, res, parts, fallthrough);
-  server.track(instance);
-  instance.start(server.app);
 }

@@ -1,5 +1,6 @@
 import type { Application } from "../protocol/types";
 import { ApplicationInstance } from "./instance";
+import type { LayerOutage } from "./layer-outage";
 import type { Logger } from "./logger";
 import type { ResolvedOptions } from "./options";
 
@@ -29,6 +30,8 @@ export interface ProtocolHost {
   readonly logger: Logger;
   /** False with `logger: null`: access lines are then not even formatted. */
   readonly accessLog: boolean;
+  /** Requests refused because a channel layer is down: one warning per outage. */
+  readonly layerOutage: LayerOutage;
   /** True once shutdown began: new requests and handshakes are refused with 503. */
   readonly closing: boolean;
   /** Lifespan state that request scopes copy, or `null` without lifespan. */

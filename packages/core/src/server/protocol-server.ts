@@ -10,6 +10,7 @@ import type { Fallthrough } from "./http/http-instance";
 import { HttpProtocol } from "./http/http-protocol";
 import type { HttpRequest, HttpResponse } from "./http-versions";
 import { type ApplicationInstance, clock } from "./instance";
+import { LayerOutage } from "./layer-outage";
 import { Lifespan } from "./lifespan";
 import { logUrl } from "./log-text";
 import { type Logger, resolveLogger, silentLogger } from "./logger";
@@ -29,6 +30,7 @@ export class ProtocolServer implements ProtocolHost {
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly accessLog: boolean;
+  readonly layerOutage: LayerOutage;
   closing = false;
   private readonly http: HttpProtocol;
   private readonly websocket: WebSocketProtocol;
@@ -56,6 +58,7 @@ export class ProtocolServer implements ProtocolHost {
     this.options = resolveOptions(options);
     this.logger = resolveLogger(options.logger);
     this.accessLog = this.logger !== silentLogger;
+    this.layerOutage = new LayerOutage(this.logger);
     this.lifespan = new Lifespan(app, this.logger);
     this.layers = Object.entries(options.layers ?? {});
     this.http = new HttpProtocol(this);

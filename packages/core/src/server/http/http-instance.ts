@@ -14,6 +14,7 @@ import {
   writeHead,
 } from "../http-versions";
 import { clock } from "../instance";
+import { isLayerUnavailable, LAYER_UNAVAILABLE_HEADERS } from "../layer-outage";
 import { logTarget, logText } from "../log-text";
 import { clientLabel } from "../logger";
 import { writePlainResponse } from "../responses";
@@ -290,6 +291,19 @@ export class HttpInstance extends ConnectionInstance {
       // No route matched: the client's mistake, not the application's. 404, and only the access log.
       this.state = COMPLETE;
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
+      return;
+    }
+    if (isLayerUnavailable(error) && (this.state === NOT_STARTED || this.state === STARTED)) {
+      // A channel layer is down: the server's outage, not a bug. 503, and one warning per outage.
+      this.host.layerOutage.report(error, `${this.scope.method} ${logText(this.rawPath())}`);
+      this.state = COMPLETE;
+      if (!this.gone)
+        this.bytesSent += writePlainResponse(
+          this.res,
+          503,
+          "Service Unavailable: try again shortly.",
+          LAYER_UNAVAILABLE_HEADERS,
+        );
       return;
     }
     this.host.logger.error(

@@ -6,10 +6,12 @@ import { RouteNotFound } from "../../exceptions";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import { clock } from "../instance";
+import { isLayerUnavailable, LAYER_UNAVAILABLE_HEADERS } from "../layer-outage";
 import { logText } from "../log-text";
 import { clientLabel } from "../logger";
 import {
   type DenialResponse,
+  type ExtraHeaders,
   http1Denial,
   http2Denial,
   respondOnStream,
@@ -141,7 +143,7 @@ export class WebSocketInstance extends ConnectionInstance {
   }
 
   /** Refuses the handshake with a plain HTTP response (403 on close or timeout, 500 on error). */
-  private reject(status: number, text: string, why: string): void {
+  private reject(status: number, text: string, why: string, headers?: ExtraHeaders): void {
     if (this.state !== HANDSHAKE && this.state !== DENYING) return;
     const socket = this.socket as Duplex;
     const denying = this.state === DENYING;
@@ -151,8 +153,8 @@ export class WebSocketInstance extends ConnectionInstance {
         `${clientLabel(this.scope.client)} WSREJECT ${this.logPath()} ${denying ? "-" : status} (${why})`,
       );
     if (denying) socket.destroy();
-    else if (this.h2 !== null) respondOnStream(this.h2, status, text);
-    else writeRawResponse(socket, status, text);
+    else if (this.h2 !== null) respondOnStream(this.h2, status, text, headers);
+    else writeRawResponse(socket, status, text, headers);
     this.disconnected(1006, "");
   }
 
@@ -427,7 +429,25 @@ export class WebSocketInstance extends ConnectionInstance {
       this.reject(404, "Not Found", "no route");
       return;
     }
-    this.host.logger.error(`Exception inside application (WebSocket ${this.logPath()}):`, error);
+    if (isLayerUnavailable(error)) {
+      // A channel layer is down: the server's outage, not a bug. 503 (or 1013 once open), one warning per outage.
+      this.host.layerOutage.report(error, `WebSocket ${this.logPath()}`);
+      if (this.state === HANDSHAKE) {
+        this.reject(
+          503,
+          "Service Unavailable: try again shortly.",
+          "channel layer unavailable",
+          LAYER_UNAVAILABLE_HEADERS,
+        );
+        return;
+      }
+      if (this.state === OPEN && this.ws !== null && this.ws.readyState <= 1) {
+        this.ws.close(1013, "Try again later");
+        return;
+      }
+    } else {
+      this.host.logger.error(`Exception inside application (WebSocket ${this.logPath()}):`, error);
+    }
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
     } else if (this.ws !== null && this.ws.readyState <= 1) {

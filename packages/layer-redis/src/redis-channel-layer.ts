@@ -38,6 +38,9 @@ export interface RedisChannelLayerOptions extends BaseChannelLayerOptions {
   /**
    * How long `send`, `groupSend`, `groupAdd`, `groupDiscard` and `flush` wait for an unreachable
    * or restarting Redis before failing with `RedisUnavailableError`, in ms.
+   * A wait is not spent on an outage already known to outlast it: while Redis has not been reached
+   * since the layer started, or has been down longer than this, they fail at once (a server then
+   * answers the requests that need the layer with 503 at once).
    * @default 5_000
    */
   sendTimeoutMs?: number;

@@ -35,6 +35,9 @@ export interface RedisPubSubChannelLayerOptions
   /**
    * How long `send`, `groupSend`, `groupAdd`, `newChannel` and a first `receive` wait for an
    * unreachable Redis before failing with `RedisUnavailableError`, in ms.
+   * A wait is not spent on an outage already known to outlast it: while Redis has not been reached
+   * since the layer started, or has been down longer than this, they fail at once (a server then
+   * answers the requests that need the layer with 503 at once).
    * @default 5_000
    */
   sendTimeoutMs?: number;

@@ -33,6 +33,12 @@ export class ShardConnection {
   /** Commands sent and not yet answered. */
   private inFlight = 0;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
+  /** Since when (`Date.now()`) each client has been down; absent while it is connected. */
+  private readonly downSince = new Map<Redis, number>();
+  /** Clients that connected at least once. */
+  private readonly everReady = new WeakSet<Redis>();
+  /** Per client that never connected: rejects at its next failed connection attempt. */
+  private readonly attemptFails = new Map<Redis, Promise<never>>();
 
   constructor(
     private readonly host: RedisHost,
@@ -95,13 +101,28 @@ export class ShardConnection {
     throw new RedisUnavailableError(`${what} on Redis ${this.name} kept failing.`);
   }
 
-  /** Resolves once `client` is connected; rejects with `RedisUnavailableError` past `deadline`. */
+  /**
+   * Resolves once `client` is connected; rejects with `RedisUnavailableError` past `deadline`.
+   * A bounded wait rides out a restart, but is not spent on an outage already known to outlast it:
+   * it fails at once when Redis was never reached since the layer started (down at startup: a
+   * request that needs it is answered at once, and the server says 503) or has been down for
+   * longer than the bounded wait. Unbounded waits (receives) always wait.
+   */
   async waitReady(client: Redis, deadline: number, what: string): Promise<void> {
     if (this.closed) throw new ChannelLayerClosed();
     if (client.status === "ready") return;
     if (client.status === "wait") client.connect().catch(() => {});
     const ready = this.whenReady(client);
     if (!Number.isFinite(deadline)) return ready;
+    const since = this.downSince.get(client);
+    if (since !== undefined && (!this.everReady.has(client) || Date.now() - since >= this.timeoutMs)) {
+      throw new RedisUnavailableError(
+        `${what}: Redis ${this.name} is unreachable (down for ${Date.now() - since} ms${this.everReady.has(client) ? "" : ", never reached since start"})` +
+          (this.lastReported ? `; last error: ${this.lastReported}` : ""),
+      );
+    }
+    const races: Promise<void>[] = [ready];
+    if (!this.everReady.has(client)) races.push(this.attemptFailed(client, what));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -115,11 +136,39 @@ export class ShardConnection {
         Math.max(0, deadline - Date.now()),
       );
     });
+    races.push(timeout);
     try {
-      await Promise.race([ready, timeout]);
+      await Promise.race(races);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** One shared promise per never-connected client: rejects when its connection attempt fails. */
+  private attemptFailed(client: Redis, what: string): Promise<never> {
+    let failed = this.attemptFails.get(client);
+    if (!failed) {
+      failed = new Promise<never>((_, reject) => {
+        const settle = (error?: Error) => {
+          client.off("error", onError);
+          client.off("ready", onReady);
+          this.attemptFails.delete(client);
+          if (error) reject(error);
+        };
+        const onError = (error: Error) =>
+          settle(
+            new RedisUnavailableError(`${what}: Redis ${this.name} cannot be reached: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        const onReady = () => settle();
+        client.on("error", onError);
+        client.on("ready", onReady);
+      });
+      failed.catch(() => {});
+      this.attemptFails.set(client, failed);
+    }
+    return failed;
   }
 
   /** One shared promise per client and outage, so a burst of waiting sends adds two listeners, not hundreds. */
@@ -198,7 +247,12 @@ export class ShardConnection {
     for (const [name, { lua, numberOfKeys }] of Object.entries(this.scripts)) {
       client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
     }
+    const wentDown = () => {
+      if (!this.downSince.has(client)) this.downSince.set(client, Date.now());
+    };
+    client.on("close", wentDown);
     client.on("error", (error: Error) => {
+      wentDown();
       // ioredis repeats the error on every reconnect attempt: report each distinct one once.
       if (this.closed || error.message === this.lastReported) return;
       this.lastReported = error.message;
@@ -206,6 +260,8 @@ export class ShardConnection {
     });
     let readyBefore = false;
     client.on("ready", () => {
+      this.downSince.delete(client);
+      this.everReady.add(client);
       this.lastReported = "";
       // A fresh socket (first connect or a reconnect) with nothing to answer: do not hold the process.
       if (client === this.commandClient && this.inFlight === 0) this.holdProcess(client, false);

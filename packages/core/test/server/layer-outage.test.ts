@@ -20,6 +20,10 @@ class FlakyLayer extends InMemoryChannelLayer {
     if (this.down) throw new ChannelLayerUnavailable("fake backend did not answer (down or restarting?)");
     return super.groupAdd(group, channel);
   }
+  override async groupSend(group: string, message: Parameters<InMemoryChannelLayer["groupSend"]>[1]) {
+    if (this.down) throw new ChannelLayerUnavailable("fake backend did not answer (down or restarting?)");
+    return super.groupSend(group, message);
+  }
 }
 
 /** An HTTP view that joins a group first, as a server-sent-events endpoint would. */
@@ -84,6 +88,18 @@ describe("a channel layer that is down", () => {
     expect(server.logger.lines.filter((l) => l.level !== "info")).toHaveLength(1);
     layer.down = false;
     expect((await openH2WebSocket(session, "/ws/chat/", { scheme: "http" })).status).toBe(200);
+  });
+
+  it("an open WebSocket whose consumer hits the outage is closed with 1013 (try again later)", async () => {
+    const layer = new FlakyLayer();
+    layer.down = false;
+    const server = await serveWith(layer);
+    const client = await connect(`${server.wsUrl}/ws/chat/`);
+    layer.down = true;
+    client.ws.send(JSON.stringify({ message: "lost?" }));
+    expect(await client.closed).toEqual({ code: 1013, reason: "Try again later" });
+    const problems = server.logger.lines.filter((l) => l.level !== "info");
+    expect(problems.map((l) => l.level)).toEqual(["warn"]);
   });
 
   it("any other error is still the application's: 500 and an error line with the stack", async () => {

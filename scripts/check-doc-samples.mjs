@@ -9,7 +9,16 @@
 //
 // Needs the packages built (`pnpm build`); builds them when a dist/ is missing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -27,7 +36,9 @@ function markdownFiles(dir) {
 }
 
 const packagesDir = join(root, "packages");
-const packages = readdirSync(packagesDir).filter((name) => existsSync(join(packagesDir, name, "package.json")));
+const packages = readdirSync(packagesDir).filter((name) =>
+  existsSync(join(packagesDir, name, "package.json")),
+);
 const published = packages.filter((name) => !readJson(join(packagesDir, name, "package.json")).private);
 
 function readJson(file) {
@@ -53,14 +64,16 @@ function link(name, target) {
   mkdirSync(dirname(at), { recursive: true });
   symlinkSync(target, at, "dir");
 }
-for (const name of published) link(readJson(join(packagesDir, name, "package.json")).name, join(packagesDir, name));
+for (const name of published)
+  link(readJson(join(packagesDir, name, "package.json")).name, join(packagesDir, name));
 for (const name of packages) {
   const own = join(packagesDir, name, "node_modules");
   if (!existsSync(own)) continue;
   for (const entry of readdirSync(own)) {
     if (entry.startsWith(".")) continue;
     if (entry.startsWith("@")) {
-      for (const scoped of readdirSync(join(own, entry))) link(`${entry}/${scoped}`, join(own, entry, scoped));
+      for (const scoped of readdirSync(join(own, entry)))
+        link(`${entry}/${scoped}`, join(own, entry, scoped));
     } else link(entry, join(own, entry));
   }
 }
@@ -84,7 +97,8 @@ for (const file of files) {
     // `export {}` makes every block a module, so top-level await and same names across blocks work.
     writeFileSync(join(folder, name), `${code}\nexport {};\n`);
     blocks++;
-    if (match[1]) programs.push({ source: relative(root, file), name, js: join(relative(out, folder), name) });
+    if (match[1])
+      programs.push({ source: relative(root, file), name, js: join(relative(out, folder), name) });
   }
 }
 writeFileSync(join(out, "package.json"), `${JSON.stringify({ private: true, type: "module" })}\n`);
@@ -121,7 +135,9 @@ function typescript7() {
 
 const compilers = [["TypeScript 5", join(root, "node_modules/.bin/tsc")]];
 if (withTs7) compilers.push(["TypeScript 7", typescript7()]);
-console.log(`Type-checking ${blocks} TypeScript samples from ${files.length} Markdown files (NodeNext, strict)…`);
+console.log(
+  `Type-checking ${blocks} TypeScript samples from ${files.length} Markdown files (NodeNext, strict)…`,
+);
 for (const [label, tsc] of compilers) {
   const version = execFileSync(tsc, ["--version"], { encoding: "utf8" }).trim();
   // TypeScript 5 emits the JavaScript the program samples run from; 7 only checks.
@@ -129,7 +145,9 @@ for (const [label, tsc] of compilers) {
   if (label !== "TypeScript 5") args.push("--noEmit");
   const result = spawnSync(tsc, args, { stdio: "inherit" });
   if (result.status !== 0) {
-    console.error(`A documentation sample does not compile with ${version}: fix the sample (or the API) it names above.`);
+    console.error(
+      `A documentation sample does not compile with ${version}: fix the sample (or the API) it names above.`,
+    );
     process.exit(1);
   }
   console.log(`All documentation samples compile with ${version}.`);
@@ -144,7 +162,9 @@ for (const program of programs) {
     env: { ...process.env, NODE_ENV: "production" },
   });
   if (result.status !== 0) {
-    console.error(`${program.source} (${program.name}) did not run to completion (exit ${result.status}${result.signal ? `, ${result.signal}` : ""}):`);
+    console.error(
+      `${program.source} (${program.name}) did not run to completion (exit ${result.status}${result.signal ? `, ${result.signal}` : ""}):`,
+    );
     console.error(result.stdout + result.stderr);
     process.exit(1);
   }

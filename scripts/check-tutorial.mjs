@@ -7,7 +7,7 @@
 // compiles and runs. Uses the npm registry for typescript, tsx, @types/node and vitest.
 //
 // Part 4 (Redis, two processes) is not run here: the Redis layer has its own integration tests.
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -19,6 +19,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
 
 /** The CommonJS app: every subpath imported, a communicator, the server, an unknown route. */
 const CJS_MAIN = `import { AsyncHttpConsumer, ProtocolTypeRouter, URLRouter, path } from "@channels-ts/core";
@@ -67,6 +70,7 @@ function log(message) {
 const { NODE_PATH: _ignored, ...cleanEnv } = process.env;
 const env = {
   ...cleanEnv,
+  NO_COLOR: "1",
   npm_config_audit: "false",
   npm_config_fund: "false",
   npm_config_update_notifier: "false",
@@ -99,6 +103,8 @@ try {
       packs,
       readdirSync(packs).find((file) => file.startsWith(`channels-ts-${name}-`)),
     );
+
+  const cjsApp = commonJsApp(tarball);
 
   // 2. Part 1: the project, with the npm commands the tutorial gives.
   const app = join(work, "mysite");
@@ -151,7 +157,7 @@ try {
   } catch (error) {
     fail("npm test", error);
   }
-  const files = /Test Files\s+(\d+) passed \((\d+)\)/.exec(testOutput.replace(/\x1b\[[0-9;]*m/g, ""));
+  const files = /Test Files\s+(\d+) passed \((\d+)\)/.exec(testOutput);
   if (!files) fail(`npm test printed no passing test files:\n${testOutput}`);
   if (files[2] !== "1")
     fail(`npm test ran ${files[2]} test files; the tutorial has one (are compiled copies in dist/ run too?)`);
@@ -165,38 +171,8 @@ try {
     fail(`npx channels without arguments should exit 2 with the usage on stderr; got ${usage.status}`);
   }
 
-  // 6. A CommonJS TypeScript app (node10 resolution) imports every subpath, compiles and runs.
-  const cjs = join(work, "cjs-app");
-  mkdirSync(join(cjs, "src"), { recursive: true });
-  run("npm", ["init", "-y"], cjs);
-  // TypeScript 7 dropped node10 resolution: a CommonJS project of this kind stays on TypeScript 5.
-  run("npm", ["install", tarball("core"), tarball("layer-memory")], cjs);
-  run("npm", ["install", "--save-dev", "typescript@5", "@types/node@20"], cjs);
-  writeFileSync(
-    join(cjs, "tsconfig.json"),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2022",
-          module: "commonjs",
-          strict: true,
-          outDir: "dist",
-          rootDir: "src",
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  writeFileSync(join(cjs, "src/main.ts"), CJS_MAIN);
-  try {
-    run("npx", ["tsc"], cjs);
-  } catch (error) {
-    fail('a "module": "commonjs" TypeScript app importing @channels-ts/core, /server and /testing', error);
-  }
-  const cjsOut = run("node", ["dist/main.js"], cjs);
-  if (!cjsOut.includes("cjs ok: 404 hello")) fail(`the CommonJS app printed:\n${cjsOut}`);
-  log("CommonJS app: compiled (node10 resolution) and ran");
+  // 6. The CommonJS app, set up meanwhile.
+  await cjsApp;
   log("the tutorial works as written");
 } catch (error) {
   fail("unexpected error", error);
@@ -283,4 +259,43 @@ async function serveAndProbe(cwd, args) {
     fail(`npx channels ${args.join(" ")} did not shut down cleanly on SIGTERM (${code}):\n${output}`);
   }
   log(`served /chat/ (200) and /favicon.ico (404), stopped cleanly`);
+}
+
+/** A CommonJS TypeScript app (node10 resolution) imports every subpath, compiles and runs. */
+async function commonJsApp(tarball) {
+  const cjs = join(work, "cjs-app");
+  mkdirSync(join(cjs, "src"), { recursive: true });
+  const step = async (command, args) => {
+    log(`(cjs) $ ${command} ${args.join(" ")}`);
+    try {
+      return (await execFileAsync(command, args, { cwd: cjs, env, encoding: "utf8" })).stdout;
+    } catch (error) {
+      fail(`the CommonJS app: ${command} ${args.join(" ")}`, error);
+    }
+  };
+  await step("npm", ["init", "-y"]);
+  // TypeScript 7 dropped node10 resolution: a CommonJS project of this kind stays on TypeScript 5.
+  await step("npm", ["install", tarball("core"), tarball("layer-memory")]);
+  await step("npm", ["install", "--save-dev", "typescript@5", "@types/node@20"]);
+  writeFileSync(
+    join(cjs, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          module: "commonjs",
+          strict: true,
+          outDir: "dist",
+          rootDir: "src",
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(join(cjs, "src/main.ts"), CJS_MAIN);
+  await step("npx", ["tsc"]);
+  const output = await step("node", ["dist/main.js"]);
+  if (!output.includes("cjs ok: 404 hello")) fail(`the CommonJS app printed:\n${output}`);
+  log("CommonJS app: compiled (node10 resolution) and ran");
 }

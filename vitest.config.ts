@@ -10,11 +10,14 @@ export default defineConfig({
     alias: [
       { find: /^@channels-ts\/core\/testing$/, replacement: src("core/src/testing/index.ts") },
       { find: /^@channels-ts\/core\/server$/, replacement: src("core/src/server/index.ts") },
+      { find: /^@channels-ts\/core\/layers$/, replacement: src("core/src/layers/index.ts") },
       { find: /^@channels-ts\/core$/, replacement: src("core/src/index.ts") },
       { find: /^@channels-ts\/layer-memory$/, replacement: src("layer-memory/src/index.ts") },
       { find: /^@channels-ts\/layer-redis$/, replacement: src("layer-redis/src/index.ts") },
       { find: /^@channels-ts\/layer-rabbitmq$/, replacement: src("layer-rabbitmq/src/index.ts") },
       { find: /^@channels-ts\/layer-conformance$/, replacement: src("layer-conformance/src/index.ts") },
+      { find: /^@channels-ts\/test-support\/vitest$/, replacement: src("test-support/src/vitest.ts") },
+      { find: /^@channels-ts\/test-support$/, replacement: src("test-support/src/index.ts") },
     ],
   },
   test: {

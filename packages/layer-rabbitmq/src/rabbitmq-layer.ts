@@ -1,10 +1,10 @@
 import {
-  BaseChannelLayer,
   ChannelFull,
   ChannelLayerClosed,
   InvalidChannelNameError,
   type LayerMessage,
 } from "@channels-ts/core";
+import { BaseChannelLayer } from "@channels-ts/core/layers";
 import type { ConsumeMessage, Options } from "amqplib";
 import { encodeMessage } from "./codec";
 import { BrokerConnection, type Session } from "./connection";
@@ -133,6 +133,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = this.names.newChannel(prefix);
     this.requireValidChannelName(name);
     return name;

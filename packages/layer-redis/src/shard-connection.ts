@@ -39,13 +39,15 @@ export class ShardConnection {
     private readonly scripts: ScriptTable,
     private readonly timeoutMs: number,
     private readonly report: (error: Error) => void,
+    /** Called each time the command client is ready again after it was ready once (a reconnect). */
+    private readonly onReconnect?: () => void,
   ) {
     this.name = describeHost(host);
   }
 
   /** The client for short commands (replies bounded by `timeoutMs`). */
   get commands(): Redis {
-    this.commandClient ??= this.connect({ commandTimeout: this.timeoutMs });
+    this.commandClient ??= this.connect({ commandTimeout: this.timeoutMs }, this.onReconnect);
     return this.commandClient;
   }
 
@@ -191,7 +193,7 @@ export class ShardConnection {
     return this.closed;
   }
 
-  private connect(extra: RedisOptions): Redis {
+  private connect(extra: RedisOptions, onReconnect?: () => void): Redis {
     const client = createRedisClient(this.host, DEFAULTS, { ...POLICY, ...extra });
     for (const [name, { lua, numberOfKeys }] of Object.entries(this.scripts)) {
       client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
@@ -202,10 +204,13 @@ export class ShardConnection {
       this.lastReported = error.message;
       this.report(new RedisUnavailableError(`Redis ${this.name}: ${error.message}`, { cause: error }));
     });
+    let readyBefore = false;
     client.on("ready", () => {
       this.lastReported = "";
       // A fresh socket (first connect or a reconnect) with nothing to answer: do not hold the process.
       if (client === this.commandClient && this.inFlight === 0) this.holdProcess(client, false);
+      if (readyBefore && !this.closed) onReconnect?.();
+      readyBefore = true;
     });
     return client;
   }

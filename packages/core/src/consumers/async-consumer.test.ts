@@ -1,14 +1,22 @@
 // §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
-import { describe, expect, it } from "vitest";
-import { InvalidChannelLayerError, InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it, vi } from "vitest";
+import { useChannelLayer } from "../../test/support/layers";
+import {
+  CancelledError,
+  InvalidChannelLayerError,
+  InvalidMessageError,
+  NoHandlerError,
+  StopConsumer,
+} from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
 import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";
 import { WebsocketCommunicator } from "../testing/websocket-communicator";
-import { AsyncConsumer, type ConsumerMessage } from "./async-consumer";
+import { AsyncConsumer } from "./async-consumer";
 import { getHandlerName } from "./handler-name";
 import { AsyncHttpConsumer } from "./http-consumer";
 import { AsyncWebsocketConsumer } from "./websocket-consumer";
@@ -79,9 +87,9 @@ describe("getHandlerName", () => {
 
 describe("dispatch", () => {
   it("CD-01 ★ a layer message chat.message reaches chat_message with that object", async () => {
-    const seen: ConsumerMessage[] = [];
+    const seen: LayerMessage[] = [];
     class Chat extends ChannelReporter {
-      async chat_message(message: ConsumerMessage) {
+      async chat_message(message: LayerMessage) {
         seen.push(message);
         await this.send(String(message.text));
       }
@@ -143,10 +151,10 @@ describe("dispatch", () => {
   it("CD-04 overriding handleUnknown lets a consumer ignore unknown types and keep going", async () => {
     const ignored: string[] = [];
     class Tolerant extends ChannelReporter {
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         ignored.push(message.type);
       }
-      async ping(_message: ConsumerMessage) {
+      async ping(_message: LayerMessage) {
         await this.send("pong");
       }
     }
@@ -231,7 +239,7 @@ describe("dispatch", () => {
         order.push(`client:${text}`);
         await this.send(`client:${text}`);
       }
-      async layer_message(message: ConsumerMessage) {
+      async layer_message(message: LayerMessage) {
         order.push(`layer:${String(message.n)}`);
         await this.send(`layer:${String(message.n)}`);
       }
@@ -249,7 +257,7 @@ describe("dispatch", () => {
 
   it("keeps per-source FIFO order for layer messages", async () => {
     class Collector extends ChannelReporter {
-      async item(message: ConsumerMessage) {
+      async item(message: LayerMessage) {
         await this.send(String(message.n));
       }
     }
@@ -290,7 +298,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
         closed = true;
         await super.close(code, reason);
       }
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         unknown.push(message.type);
         await this.send(`unknown:${message.type}`);
       }
@@ -318,7 +326,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
       override async receive(text?: string) {
         await this.send(`echo:${text}`);
       }
-      async notify(message: ConsumerMessage) {
+      async notify(message: LayerMessage) {
         await this.send(`notify:${String(message.text)}`);
       }
     }
@@ -348,7 +356,7 @@ describe("channel layer and lifecycle", () => {
     try {
       class OnTestLayer extends ChannelReporter {
         static override channelLayerAlias = "testlayer";
-        async hello(message: ConsumerMessage) {
+        async hello(message: LayerMessage) {
           await this.send(`hello ${String(message.name)}`);
         }
       }
@@ -540,5 +548,133 @@ describe("a consumer that uses the layer when none is registered", () => {
     }
     const comm = new WebsocketCommunicator(Buggy.asAsgi(), "/");
     await expect(comm.connect()).rejects.toThrow(TypeError);
+  });
+});
+
+describe("signal", () => {
+  /** A consumer whose receive() waits on a timer that only `signal` can end, recording how it ended. */
+  function makeStuck() {
+    const seen: { aborted?: boolean; reason?: unknown; error?: unknown } = {};
+    const started = gate();
+    class Stuck extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async connect() {
+        await this.accept();
+      }
+      override async receive() {
+        started.open();
+        try {
+          await sleep(3_600_000, undefined, { signal: this.signal });
+        } catch (error) {
+          seen.error = error;
+          seen.aborted = this.signal.aborted;
+          seen.reason = this.signal.reason;
+          throw error;
+        }
+      }
+    }
+    return { Stuck, seen, started };
+  }
+
+  it("fires when the client disconnects while a handler is still running, and the consumer ends quietly", async () => {
+    const { Stuck, seen, started } = makeStuck();
+    const comm = new WebsocketCommunicator(Stuck.asAsgi(), "/");
+    await comm.connect();
+    await comm.sendTo("work");
+    await started.opened;
+    // Before the fix the handler never returned: the disconnect waited behind it until cancelled.
+    await comm.sendInput({ type: "websocket.disconnect", code: 1001 });
+    await comm.wait(1000);
+    expect(seen.aborted).toBe(true);
+    expect((seen.error as Error).name).toBe("AbortError");
+    expect(seen.reason).toBeInstanceOf(CancelledError);
+    expect((seen.reason as Error).message).toMatch(/connection ended/);
+  });
+
+  it("fires when the instance is cancelled", async () => {
+    const { Stuck, seen, started } = makeStuck();
+    const comm = new WebsocketCommunicator(Stuck.asAsgi(), "/");
+    await comm.connect();
+    await comm.sendTo("work");
+    await started.opened;
+    comm.cancel();
+    await vi.waitFor(() => expect(seen.aborted).toBe(true));
+    expect(seen.reason).toBeInstanceOf(CancelledError);
+  });
+
+  it("asked for after the instance ended, it is already aborted", async () => {
+    let instance: AsyncConsumer | undefined;
+    class Later extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async connect() {
+        instance = this;
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Later.asAsgi(), "/");
+    await comm.connect();
+    await comm.disconnect();
+    expect(instance!.signal.aborted).toBe(true);
+  });
+
+  it("fires for an HTTP consumer whose client went away mid-handle", async () => {
+    const started = gate();
+    const seen: { aborted?: boolean } = {};
+    class SlowPage extends AsyncHttpConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async handle() {
+        started.open();
+        await sleep(3_600_000, undefined, { signal: this.signal }).catch((error: unknown) => {
+          seen.aborted = this.signal.aborted;
+          throw error;
+        });
+      }
+    }
+    const comm = new HttpCommunicator(SlowPage.asAsgi(), "GET", "/");
+    await comm.sendInput({ type: "http.request", body: new Uint8Array(), more_body: false });
+    await started.opened;
+    await comm.sendInput({ type: "http.disconnect" });
+    await comm.wait(1000);
+    expect(seen.aborted).toBe(true);
+  });
+
+  it("is made only when asked for: an instance without a layer that never reads it makes no AbortController", async () => {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        // Only the consumer's own: the test communicator makes some for its timeouts.
+        if (/async-consumer\.ts:/.test(new Error().stack ?? "")) made++;
+      }
+    };
+    try {
+      class Quiet extends AsyncWebsocketConsumer {
+        static override channelLayerAlias = "no-such-layer";
+      }
+      const comm = new WebsocketCommunicator(Quiet.asAsgi(), "/");
+      await comm.connect();
+      await comm.sendTo("x");
+      await comm.disconnect();
+      expect(made).toBe(0);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
+  it("shares the layer receive's controller: a consumer with a layer makes one, and it fires at disconnect", async () => {
+    let instance: AsyncConsumer | undefined;
+    class WithLayer extends ChannelReporter {
+      override async connect() {
+        instance = this;
+        await super.connect();
+      }
+    }
+    const { comm } = await connectReporter(WithLayer);
+    const signal = instance!.signal;
+    expect(instance!.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    await comm.disconnect();
+    expect(signal.aborted).toBe(true);
   });
 });

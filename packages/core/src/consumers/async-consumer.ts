@@ -3,12 +3,13 @@ import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
 import type { RouteKwargs } from "../routing/route-params";
-import { dispatchLoop } from "./dispatch-loop";
+import { dispatchLoop, loopStarted, type SourceWatcher, sourceFailed, sourceYielded } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
 
-/** Anything a consumer can be handed: a protocol event or a channel-layer message. */
-export type ConsumerMessage = { type: string; [key: string]: unknown };
+// The reasons `signal` fires with: shared, so ending an instance that never asked for it allocates nothing.
+const CONNECTION_ENDED = new CancelledError("The connection ended");
+const CONSUMER_STOPPED = new CancelledError("The consumer stopped");
 
 /** The application `asAsgi()` returns, carrying the class and arguments it was made from. */
 export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A extends unknown[] = unknown[]>
@@ -40,7 +41,7 @@ const LAYER_METHODS = new Set([
  * `Kwargs` types the route's kwargs, read with `this.routeKwargs`: `class Chat extends
  * AsyncWebsocketConsumer<{ room: string }>`. `path()` checks them against its pattern.
  */
-export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> {
+export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> implements SourceWatcher<LayerMessage> {
   /** Which registered channel layer the consumer uses (`channelLayers.set(alias, layer)`). */
   static channelLayerAlias: string = DEFAULT_CHANNEL_LAYER;
 
@@ -52,6 +53,66 @@ export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> {
   channelName = "";
   /** The raw ASGI send. */
   baseSend!: Send;
+  /**
+   * What `signal` is made from, made only when asked for (or when the layer receive needs it):
+   * the controller, or the reason the instance ended before anyone asked, or nothing yet.
+   */
+  #lifetime: AbortController | Error | undefined = undefined;
+  /** The dispatch loop's switch to keep listening while a handler runs; flipped when `signal` is read. */
+  #pullAhead: (() => void) | undefined = undefined;
+
+  /**
+   * Aborted when this instance's connection ends (`websocket.disconnect` / `http.disconnect`
+   * arrives, even while a handler is still running) or it is cancelled or stops. Pass it to what a
+   * handler awaits (`fetch(url, { signal: this.signal })`, `setTimeout` from `node:timers/promises`,
+   * database calls), so nothing outlives the connection. Made on first use: consumers that never
+   * read it pay nothing. A handler that then rejects with the signal's reason (or an `AbortError`)
+   * ends the consumer quietly.
+   */
+  get signal(): AbortSignal {
+    // From now on the loop listens while handlers run, so a disconnect can fire the signal.
+    this.#pullAhead?.();
+    return this.#controller().signal;
+  }
+
+  #controller(): AbortController {
+    const state = this.#lifetime;
+    if (state instanceof AbortController) return state;
+    const controller = new AbortController();
+    if (state !== undefined) controller.abort(state);
+    this.#lifetime = controller;
+    return controller;
+  }
+
+  /** Fires `signal` (now, or when it is first asked for) with `reason`. */
+  #end(reason: Error): void {
+    const state = this.#lifetime;
+    if (state === undefined) this.#lifetime = reason;
+    else if (state instanceof AbortController && !state.signal.aborted) state.abort(reason);
+  }
+
+  /** Whether `error` is what an aborted `signal` made a handler throw. */
+  #isOwnAbort(error: unknown): boolean {
+    const state = this.#lifetime;
+    if (!(state instanceof AbortController) || !state.signal.aborted) return false;
+    return error === state.signal.reason || (error instanceof Error && error.name === "AbortError");
+  }
+
+  /** @internal The dispatch loop calls it as a message arrives: a disconnect ends `signal` at once. */
+  [sourceYielded](message: LayerMessage): void {
+    if (message.type === "websocket.disconnect" || message.type === "http.disconnect")
+      this.#end(CONNECTION_ENDED);
+  }
+
+  /** @internal The dispatch loop hands over its pull-ahead switch. */
+  [loopStarted](pullAhead: () => void): void {
+    this.#pullAhead = pullAhead;
+  }
+
+  /** @internal The dispatch loop calls it as a source fails (cancelled, or a layer error). */
+  [sourceFailed](error: unknown): void {
+    this.#end(error instanceof Error ? error : CONSUMER_STOPPED);
+  }
 
   /**
    * The kwargs the URL route captured (`scope.url_route.kwargs`), typed by the class's `Kwargs`:
@@ -83,33 +144,35 @@ export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> {
     const alias = (this.constructor as typeof AsyncConsumer).channelLayerAlias;
     const layer = getChannelLayer(alias);
     this.channelLayer = layer;
-    const stopListening = new AbortController();
     try {
-      const sources: Array<() => Promise<ConsumerMessage>> = [receive as () => Promise<ConsumerMessage>];
+      const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
-        sources.push(() => layer.receive(channelName, stopListening.signal));
+        // The layer receive stops with `signal`: one controller per instance serves both.
+        const { signal } = this.#controller();
+        sources.push(() => layer.receive(channelName, signal));
       }
-      await dispatchLoop(sources, (message) => this.dispatch(message));
+      await dispatchLoop(sources, (message) => this.dispatch(message), this);
     } catch (error) {
-      // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it.
-      if (error instanceof StopConsumer || error instanceof CancelledError) return;
+      // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it,
+      // and a handler giving up because its connection ended.
+      if (error instanceof StopConsumer || error instanceof CancelledError || this.#isOwnAbort(error)) return;
       throw layerMissing(this, error) ?? error;
     } finally {
-      stopListening.abort(new CancelledError("The consumer stopped"));
+      this.#end(CONSUMER_STOPPED);
       await this.cleanup();
     }
   }
 
   /** Calls the handler named by `message.type`, or `handleUnknown` if there is none. */
-  async dispatch(message: ConsumerMessage): Promise<void> {
+  async dispatch(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
     if (typeof handler === "function") {
-      await (handler as (message: ConsumerMessage) => unknown).call(this, message);
+      await (handler as (message: LayerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
     }
@@ -119,7 +182,7 @@ export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> {
    * Called for a message whose type has no handler. Throws `NoHandlerError`, ending the consumer,
    * as Django does; override it to ignore or log such messages instead.
    */
-  async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
+  async handleUnknown(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }

@@ -1,7 +1,7 @@
 import { StopConsumer } from "../exceptions";
-import type { Headers, HttpRequestEvent, HttpScope } from "../protocol/types";
+import type { Headers, HttpRequestEvent, HttpScope, LayerMessage } from "../protocol/types";
 import type { RouteKwargs } from "../routing/route-params";
-import { AsyncConsumer, type ConsumerMessage } from "./async-consumer";
+import { AsyncConsumer } from "./async-consumer";
 import { markFrameworkClass } from "./reserved-names";
 
 /** Response headers as `[name, value]` pairs or a plain object. */
@@ -116,7 +116,7 @@ export abstract class AsyncHttpConsumer<
     throw new StopConsumer();
   }
 
-  override async dispatch(message: ConsumerMessage): Promise<void> {
+  override async dispatch(message: LayerMessage): Promise<void> {
     await super.dispatch(message);
     // The request was handled and the response is complete (or was never started): done.
     if (this.handled && (this.responseComplete || !this.responseStarted)) {

@@ -1,13 +1,14 @@
 // §C.2 of reference/channels-api.md: AsyncWebsocketConsumer (async variants only).
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+
 import { describe, expect, it } from "vitest";
+import { useChannelLayer } from "../../test/support/layers";
 import {
   AcceptConnection,
   DenyConnection,
   InvalidChannelLayerError,
   InvalidMessageError,
 } from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import { path, URLRouter } from "../routing/url-router";
 import { TimeoutError } from "../testing/timeout-error";
@@ -439,5 +440,23 @@ describe("routing into a consumer", () => {
     expect(await first.receiveFrom()).toBe("/first/");
     await first.disconnect();
     await second.disconnect();
+  });
+});
+
+describe("layer.groups_lost", () => {
+  it("closes with 1011 so the client reconnects and rejoins the groups the layer lost", async () => {
+    let channelName = "";
+    class Member extends AsyncWebsocketConsumer {
+      override groups = ["room"];
+      override async connect() {
+        channelName = this.channelName;
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Member.asAsgi(), "/");
+    expect((await comm.connect()).connected).toBe(true);
+    await layer().send(channelName, { type: "layer.groups_lost", groups: ["room"] });
+    expect(await comm.receiveOutput()).toEqual({ type: "websocket.close", code: 1011 });
+    await comm.disconnect(1011);
   });
 });

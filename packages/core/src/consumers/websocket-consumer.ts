@@ -105,6 +105,15 @@ export class AsyncWebsocketConsumer<Kwargs extends RouteKwargs = RouteKwargs> ex
     throw new StopConsumer();
   }
 
+  /**
+   * The channel layer lost this consumer's group memberships (a Redis restart it could not repair)
+   * and says so: close with 1011 so the client reconnects and joins its groups again, instead of
+   * waiting for group messages that will never come.
+   */
+  async layer_groups_lost(_message: { type: "layer.groups_lost"; groups?: string[] }): Promise<void> {
+    await this.close(1011);
+  }
+
   /** Called once the connection is closed, with the close code. */
   async disconnect(_code: number): Promise<void> {}
 

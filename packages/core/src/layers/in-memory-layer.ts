@@ -1,12 +1,8 @@
-import {
-  BaseChannelLayer,
-  type BaseChannelLayerOptions,
-  ChannelFull,
-  ChannelLayerClosed,
-  copyMessage,
-  type LayerMessage,
-  WaitingReceivers,
-} from "@channels-ts/core";
+import { ChannelFull, ChannelLayerClosed } from "../exceptions";
+import type { LayerMessage } from "../protocol/types";
+import { BaseChannelLayer, type BaseChannelLayerOptions } from "./base";
+import { copyMessage } from "./message";
+import { WaitingReceivers } from "./waiting-receivers";
 
 /** Options of `InMemoryChannelLayer`: those of every layer. */
 export interface InMemoryChannelLayerOptions extends BaseChannelLayerOptions {}
@@ -92,6 +88,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.inmemory!${randomLetters(12)}`;
     this.requireValidChannelName(name);
     return name;
@@ -135,6 +132,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async flush(): Promise<void> {
+    this.requireOpen();
     this.channels.clear();
     this.groups.clear();
   }

@@ -27,6 +27,7 @@ const execFileAsync = promisify(execFile);
 const CJS_MAIN = `import { AsyncHttpConsumer, ProtocolTypeRouter, URLRouter, path } from "@channels-ts/core";
 import { serve } from "@channels-ts/core/server";
 import { HttpCommunicator } from "@channels-ts/core/testing";
+import { BaseChannelLayer } from "@channels-ts/core/layers";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 
 class Hello extends AsyncHttpConsumer {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     logger: null,
     layers: { default: new InMemoryChannelLayer() },
   });
+  if (!(new InMemoryChannelLayer() instanceof BaseChannelLayer)) throw new Error("two copies of the layer base");
   const missing = await fetch(server.url + "/nowhere/");
   await server.close();
   console.log("cjs ok:", missing.status, new TextDecoder().decode(response.body));

@@ -4,7 +4,7 @@
  * idle-exit test requires it to exit on its own. LAYER picks the layer: "redis" or "memory".
  */
 import type { ChannelLayer } from "@channels-ts/core";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { InMemoryChannelLayer } from "@channels-ts/core/layers";
 import { RedisChannelLayer, RedisPubSubChannelLayer } from "../src/index";
 
 const url = process.env.REDIS_URL ?? "";

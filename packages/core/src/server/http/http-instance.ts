@@ -293,23 +293,26 @@ export class HttpInstance extends ConnectionInstance {
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
-    if (isLayerUnavailable(error) && (this.state === NOT_STARTED || this.state === STARTED)) {
+    if (isLayerUnavailable(error)) {
       // A channel layer is down: the server's outage, not a bug. 503, and one warning per outage.
       this.host.layerOutage.report(error, `${this.scope.method} ${logText(this.rawPath())}`);
-      this.state = COMPLETE;
-      if (!this.gone)
-        this.bytesSent += writePlainResponse(
-          this.res,
-          503,
-          "Service Unavailable: try again shortly.",
-          LAYER_UNAVAILABLE_HEADERS,
-        );
-      return;
+      if (this.state === NOT_STARTED || this.state === STARTED) {
+        this.state = COMPLETE;
+        if (!this.gone)
+          this.bytesSent += writePlainResponse(
+            this.res,
+            503,
+            "Service Unavailable: try again shortly.",
+            LAYER_UNAVAILABLE_HEADERS,
+          );
+        return;
+      }
+    } else {
+      this.host.logger.error(
+        `Exception inside application (${this.scope.method} ${logText(this.rawPath())}):`,
+        error,
+      );
     }
-    this.host.logger.error(
-      `Exception inside application (${this.scope.method} ${logText(this.rawPath())}):`,
-      error,
-    );
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);

@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResponse } from "./http-versions";
 import { type ApplicationInstance, clock } from "./instance";
 import { LayerOutage } from "./layer-outage";
 import { Lifespan } from "./lifespan";
-import { logUrl } from "./log-text";
+import { logText, logUrl } from "./log-text";
 import { type Logger, resolveLogger, silentLogger } from "./logger";
 import { type ProtocolOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { writePlainResponse } from "./responses";
@@ -95,7 +95,7 @@ export class ProtocolServer implements ProtocolHost {
     } catch (error) {
       // A bug of ours must cost one request, never the process.
       this.logger.error(
-        `Internal server error handling ${req.method} ${logUrl(req.url, this.options.redactQueryParams)}:`,
+        `Internal server error handling ${logText(req.method ?? "-")} ${logUrl(req.url, this.options.redactQueryParams)}:`,
         error,
       );
       writePlainResponse(res, 500, "Internal Server Error");

@@ -139,6 +139,7 @@ describe("channels CLI", () => {
       "--http2",
       "--h2c",
       "--no-access-log",
+      "--redact-query-params <value>",
       "--layer <value>",
     ];
     for (const flag of flags) {
@@ -147,6 +148,7 @@ describe("channels CLI", () => {
     }
     expect(stdout).toMatch(/--host <value> .*\(default: 127\.0\.0\.1\)/);
     expect(stdout).toMatch(/--port <n> .*\(default: 8000\)/);
+    expect(stdout).toMatch(/--redact-query-params <value> .*\(default: token,access_token\)/);
     expect(runCli(["serve", "--help"]).stdout).toContain("channels worker <module>[:export] <channel>");
   });
 

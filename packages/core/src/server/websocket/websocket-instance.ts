@@ -23,10 +23,10 @@ import {
   checkNoLineBreaks,
   checkStatus,
 } from "../validate";
-import type { WriteCoalescer } from "../write-coalescer";
 import { type AcceptDecision, webSocketScope } from "./handshake";
 import { Keepalive } from "./keepalive";
 import { PendingSocket, swallowError } from "./pending-socket";
+import type { WriteCoalescer } from "./write-coalescer";
 
 /** What a `WebSocketInstance` needs from the protocol that made it. */
 export interface WebSocketOwner {
@@ -94,7 +94,6 @@ export class WebSocketInstance extends ConnectionInstance {
   private keepalive: Keepalive | null = null;
   /** A denial response in progress. */
   private denial: DenialResponse | null = null;
-  private readonly host: ProtocolHost;
 
   constructor(
     private readonly owner: WebSocketOwner,
@@ -105,7 +104,6 @@ export class WebSocketInstance extends ConnectionInstance {
   ) {
     super();
     const host = owner.host;
-    this.host = host;
     this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
     this.req = this.h2 === null ? (req as IncomingMessage) : null;
     this.socket = socket;
@@ -117,6 +115,11 @@ export class WebSocketInstance extends ConnectionInstance {
       this.endHandshake();
       this.disconnected(1006, "");
     });
+  }
+
+  /** The server (a getter: one field fewer on every open socket). */
+  private get host(): ProtocolHost {
+    return this.owner.host;
   }
 
   private endHandshake(): void {

@@ -5,6 +5,7 @@ import type { WebSocket } from "ws";
 import { RouteNotFound } from "../../exceptions";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
+import { isHttp2 } from "../http-versions";
 import { clock } from "../instance";
 import { clientLabel } from "../logger";
 import {
@@ -104,7 +105,7 @@ export class WebSocketInstance extends ConnectionInstance {
   ) {
     super();
     const host = owner.host;
-    this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
+    this.h2 = isHttp2(req) ? req.stream : null;
     this.req = this.h2 === null ? (req as IncomingMessage) : null;
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);

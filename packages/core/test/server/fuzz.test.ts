@@ -621,7 +621,10 @@ describe("fuzz: hostile input at a real server", () => {
     await new Promise((resolve) => setImmediate(resolve));
     gc?.();
     const grown = process.memoryUsage().heapUsed - heapBefore;
-    if (process.env.FUZZ_REPORT) console.log(`heap: ${(heapBefore / 1048576).toFixed(1)} MB before, ${(grown / 1048576).toFixed(2)} MB grown, gc ${gc ? "forced" : "unavailable"}`);
+    if (process.env.FUZZ_REPORT)
+      console.log(
+        `heap: ${(heapBefore / 1048576).toFixed(1)} MB before, ${(grown / 1048576).toFixed(2)} MB grown, gc ${gc ? "forced" : "unavailable"}`,
+      );
     // Generous: hundreds of connections must not leave tens of megabytes behind.
     expect(grown).toBeLessThan((gc ? 16 : 64) * 1024 * 1024);
   });

@@ -3,11 +3,13 @@ import { ChannelLayerUnavailable, ChannelsError } from "@channels-ts/core";
 /** Redis did not answer in time (down, restarting, unreachable): the operation was not done, or may not have been. */
 export class RedisUnavailableError extends ChannelLayerUnavailable {
   override name = "RedisUnavailableError";
+  override readonly code = "CHANNELS_ERR_REDIS_UNAVAILABLE";
 }
 
 /** A message popped from Redis that could not be decoded (wrong encryption key, expired token, corrupt bytes); it was skipped. */
 export class UndecodableMessageError extends ChannelsError {
   override name = "UndecodableMessageError";
+  override readonly code = "CHANNELS_ERR_UNDECODABLE_MESSAGE";
   constructor(
     readonly key: string,
     override readonly cause: unknown,

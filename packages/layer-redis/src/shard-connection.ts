@@ -68,6 +68,7 @@ export class ShardConnection {
       // Nagle's rule: with nothing in flight, a command goes out at once (a lone groupSend's round
       // trip then overlaps whatever else this turn does); behind others, it joins the turn's batch.
       if (this.inFlight > 0) this.holdWrites(this.commands);
+      else this.holdProcess(this.commands, true);
       this.inFlight++;
       try {
         return await fn(this.commands);
@@ -87,7 +88,8 @@ export class ShardConnection {
         }
         throw error;
       } finally {
-        this.inFlight--;
+        if (--this.inFlight === 0 && this.commandClient !== undefined)
+          this.holdProcess(this.commandClient, false);
       }
     }
     throw new RedisUnavailableError(`${what} on Redis ${this.name} kept failing.`);
@@ -175,6 +177,18 @@ export class ShardConnection {
     });
   }
 
+  /**
+   * The command socket keeps the process alive only while a command waits for its reply: a
+   * one-off script that sends and returns exits without `close()` (Django's
+   * `async_to_sync(group_send)` from a cron job). The blocking client stays referenced: a pending
+   * receive is work the process waits for.
+   */
+  private holdProcess(client: Redis, hold: boolean): void {
+    const stream = client.stream as (Duplex & { ref?(): void; unref?(): void }) | undefined;
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -193,6 +207,8 @@ export class ShardConnection {
     let readyBefore = false;
     client.on("ready", () => {
       this.lastReported = "";
+      // A fresh socket (first connect or a reconnect) with nothing to answer: do not hold the process.
+      if (client === this.commandClient && this.inFlight === 0) this.holdProcess(client, false);
       if (readyBefore && !this.closed) onReconnect?.();
       readyBefore = true;
     });

@@ -408,6 +408,21 @@ describe("routing into a consumer", () => {
     await comm.disconnect();
   });
 
+  it("this.routeKwargs reads the route's kwargs, typed by the consumer's Kwargs", async () => {
+    class Room extends AsyncWebsocketConsumer<{ room: string; page: number }> {
+      override async connect() {
+        await this.accept();
+        const { room, page } = this.routeKwargs;
+        await this.send(`${room.toUpperCase()} ${page + 1}`);
+      }
+    }
+    const app = URLRouter([path("ws/<str:room>/<int:page>/", Room.asAsgi())]);
+    const comm = new WebsocketCommunicator(app, "/ws/lobby/1/");
+    await comm.connect();
+    expect(await comm.receiveFrom()).toBe("LOBBY 2");
+    await comm.disconnect();
+  });
+
   it("WS-18 (adapted, no sessions) two communicators on one app keep their own scopes", async () => {
     class PathEcho extends AsyncWebsocketConsumer {
       override async receive() {

@@ -11,6 +11,7 @@ import type {
   WebSocketReceiveEvent,
   WebSocketScope,
 } from "../protocol/types";
+import type { RouteKwargs } from "../routing/route-params";
 import { AsyncConsumer } from "./async-consumer";
 import { markFrameworkClass } from "./reserved-names";
 
@@ -24,7 +25,7 @@ export interface WebsocketSendOptions {
  * A WebSocket consumer: override `connect`, `receive` and `disconnect`; call `accept`, `send` and
  * `close`. Channels listed in `groups` are joined before `connect()` and left on disconnect.
  */
-export class AsyncWebsocketConsumer extends AsyncConsumer {
+export class AsyncWebsocketConsumer<Kwargs extends RouteKwargs = RouteKwargs> extends AsyncConsumer<Kwargs> {
   declare scope: WebSocketScope;
   /** Groups this consumer's channel joins before `connect()` runs and leaves on disconnect. */
   groups: string[] = [];

@@ -8,7 +8,7 @@ import { channelLayers } from "./registry";
 
 // The shared behaviour runs in packages/layer-memory/test/conformance.test.ts (the conformance
 // suite depends on core, so core's own tests cannot import it).
-// In-memory-specific cases of §C.10 (reference/channels-api.md): those that inspect the layer's
+// In-memory-specific cases of Django Channels' InMemoryChannelLayer tests: those that inspect the layer's
 // state (`channels`, `groups`) or its defaults. The shared behaviour is in the conformance suite.
 describe("InMemoryChannelLayer (in-memory specifics)", () => {
   const layers: InMemoryChannelLayer[] = [];

@@ -20,3 +20,22 @@ export class UndecodableMessageError extends ChannelsError {
     );
   }
 }
+
+/**
+ * After a Redis restart, this process could not re-add its channels to their groups (Redis refused
+ * the writes). The affected channels were sent a `layer.groups_lost` message, so their consumers
+ * close (a WebSocket with 1011) and their clients reconnect and rejoin.
+ */
+export class GroupMembershipsLostError extends ChannelsError {
+  override name = "GroupMembershipsLostError";
+  constructor(
+    readonly groups: readonly string[],
+    readonly channels: readonly string[],
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Could not re-add ${channels.length} channel(s) to ${groups.length} group(s) after Redis restarted ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}); their consumers were told to close so clients rejoin.`,
+    );
+  }
+}

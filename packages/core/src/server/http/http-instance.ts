@@ -147,7 +147,9 @@ export class HttpInstance extends ConnectionInstance {
     if (event.type === "http.response.start") {
       if (this.state !== NOT_STARTED) {
         if (this.gone) return undefined;
-        throw new ProtocolError("HTTP response has already been started: send http.response.start once per request.");
+        throw new ProtocolError(
+          "HTTP response has already been started: send http.response.start once per request.",
+        );
       }
       this.status = checkStatus(event.status, "http.response.start");
       const flat: string[] = [];

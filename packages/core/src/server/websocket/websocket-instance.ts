@@ -155,7 +155,9 @@ export class WebSocketInstance extends ConnectionInstance {
       const ws = this.ws;
       if (ws === null) {
         if (this.state === CLOSED) return undefined;
-        throw new ProtocolError("Socket has not been accepted, so cannot send over it: send websocket.accept first.");
+        throw new ProtocolError(
+          "Socket has not been accepted, so cannot send over it: send websocket.accept first.",
+        );
       }
       const data = sendPayload(event.text, event.bytes);
       if (ws.readyState !== 1) return undefined;
@@ -279,7 +281,9 @@ export class WebSocketInstance extends ConnectionInstance {
   private startDenial(status: unknown, headers: unknown): undefined {
     if (this.state === CLOSED) return undefined;
     if (this.state !== HANDSHAKE) {
-      throw new ProtocolError("websocket.http.response.start is only valid before websocket.accept, and only once.");
+      throw new ProtocolError(
+        "websocket.http.response.start is only valid before websocket.accept, and only once.",
+      );
     }
     const code = checkStatus(status, "websocket.http.response.start");
     const flat: string[] = [];

@@ -2,6 +2,7 @@ export * from "./auth/index";
 export * from "./consumers/index";
 export * from "./exceptions";
 export * from "./layers/index";
+export * from "./metrics/index";
 export * from "./middleware/index";
 export * from "./protocol/types";
 export * from "./routing/index";

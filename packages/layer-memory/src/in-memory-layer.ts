@@ -5,6 +5,7 @@ import {
   ChannelLayerClosed,
   copyMessage,
   type LayerMessage,
+  type Metrics,
   WaitingReceivers,
 } from "@channels-ts/core";
 
@@ -70,6 +71,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
             if (queue.length === 0) this.channels.delete(channel);
             return Promise.resolve(head.message);
           }
+          this.recordExpired(1);
           this.evictFromGroups(channel);
         }
         this.channels.delete(channel);
@@ -136,6 +138,15 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     this.groups.clear();
   }
 
+  protected override collectMetrics(metrics: Metrics): void {
+    const labels = { layer: this.constructor.name };
+    let queued = 0;
+    for (const queue of this.channels.values()) queued += queue.length;
+    metrics.addToGauge("channels_layer_channels", this.channels.size, labels);
+    metrics.addToGauge("channels_layer_queued_messages", queued, labels);
+    metrics.addToGauge("channels_layer_groups", this.groups.size, labels);
+  }
+
   /** Hands `message` to a waiting receiver or queues it; `false` when the channel is full. */
   private deliver(channel: string, message: LayerMessage): boolean {
     if (this.receivers.deliver(channel, message)) return true;
@@ -173,6 +184,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     while (expired < queue.length && queue[expired]!.expiresAt <= now) expired++;
     if (expired === 0) return;
     queue.splice(0, expired);
+    this.recordExpired(expired);
     // Django's rule: a channel that let a message expire is presumed gone and leaves its groups.
     this.evictFromGroups(channel);
     if (queue.length === 0) this.channels.delete(channel);

@@ -1,6 +1,7 @@
 import { CancelledError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
+import { currentMetrics, type Metrics } from "../metrics/metrics";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
 import { dispatchLoop } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
@@ -84,10 +85,36 @@ export class AsyncConsumer {
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
+    const metrics = currentMetrics();
+    if (metrics.enabled)
+      return this.dispatchTimed(metrics, message, typeof handler === "function" ? name : undefined);
     if (typeof handler === "function") {
       await (handler as (message: ConsumerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
+    }
+  }
+
+  /** `dispatch` with `channels_handler_duration_seconds` (kept apart so the metrics-off path stays as it was). */
+  private async dispatchTimed(
+    metrics: Metrics,
+    message: ConsumerMessage,
+    name: string | undefined,
+  ): Promise<void> {
+    // The handler's name, never the message type: a type nobody handles could be anything.
+    const labels = { consumer: this.constructor.name, handler: name ?? "handleUnknown" };
+    const started = performance.now();
+    try {
+      if (name !== undefined)
+        await (this as unknown as Record<string, (m: ConsumerMessage) => unknown>)[name]!(message);
+      else await this.handleUnknown(message);
+    } catch (error) {
+      if (!(error instanceof StopConsumer || error instanceof CancelledError)) {
+        metrics.increment("channels_handler_errors_total", labels);
+      }
+      throw error;
+    } finally {
+      metrics.observe("channels_handler_duration_seconds", (performance.now() - started) / 1000, labels);
     }
   }
 

@@ -7,9 +7,6 @@ import { dispatchLoop } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
 
-/** Anything a consumer can be handed: a protocol event or a channel-layer message. */
-export type ConsumerMessage = { type: string; [key: string]: unknown };
-
 /** The application `asAsgi()` returns, carrying the class and arguments it was made from. */
 export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A extends unknown[] = unknown[]>
   extends Application {
@@ -62,7 +59,7 @@ export class AsyncConsumer {
     this.channelLayer = layer;
     const stopListening = new AbortController();
     try {
-      const sources: Array<() => Promise<ConsumerMessage>> = [receive as () => Promise<ConsumerMessage>];
+      const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
@@ -80,7 +77,7 @@ export class AsyncConsumer {
   }
 
   /** Calls the handler named by `message.type`, or `handleUnknown` if there is none. */
-  async dispatch(message: ConsumerMessage): Promise<void> {
+  async dispatch(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     const handler = reservedNamesOf(this).has(name)
       ? undefined
@@ -89,7 +86,7 @@ export class AsyncConsumer {
     if (metrics.enabled)
       return this.dispatchTimed(metrics, message, typeof handler === "function" ? name : undefined);
     if (typeof handler === "function") {
-      await (handler as (message: ConsumerMessage) => unknown).call(this, message);
+      await (handler as (message: LayerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
     }
@@ -98,7 +95,7 @@ export class AsyncConsumer {
   /** `dispatch` with `channels_handler_duration_seconds` (kept apart so the metrics-off path stays as it was). */
   private async dispatchTimed(
     metrics: Metrics,
-    message: ConsumerMessage,
+    message: LayerMessage,
     name: string | undefined,
   ): Promise<void> {
     // The handler's name, never the message type: a type nobody handles could be anything.
@@ -106,7 +103,7 @@ export class AsyncConsumer {
     const started = performance.now();
     try {
       if (name !== undefined)
-        await (this as unknown as Record<string, (m: ConsumerMessage) => unknown>)[name]!(message);
+        await (this as unknown as Record<string, (m: LayerMessage) => unknown>)[name]!(message);
       else await this.handleUnknown(message);
     } catch (error) {
       if (!(error instanceof StopConsumer || error instanceof CancelledError)) {
@@ -122,7 +119,7 @@ export class AsyncConsumer {
    * Called for a message whose type has no handler. Throws `NoHandlerError`, ending the consumer,
    * as Django does; override it to ignore or log such messages instead.
    */
-  async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
+  async handleUnknown(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }

@@ -1,10 +1,10 @@
 // The layer hook (BaseChannelLayer) and the consumer's handler timing, recorded into a
 // MetricsRecorder; and the label-cardinality rule: traffic to many groups adds no series.
 import { AsyncWebsocketConsumer, ChannelFull, MetricsRecorder, useMetrics } from "@channels-ts/core";
+import { InMemoryChannelLayer } from "@channels-ts/core/layers";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { useChannelLayer } from "../support/layers";
 
 const layer = useChannelLayer(() => new InMemoryChannelLayer({ capacity: 2, expiryMs: 1_000 }));
 let metrics: MetricsRecorder;

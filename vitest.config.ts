@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@channels-ts\/core\/server$/, replacement: src("core/src/server/index.ts") },
       { find: /^@channels-ts\/core\/layers$/, replacement: src("core/src/layers/index.ts") },
       { find: /^@channels-ts\/core$/, replacement: src("core/src/index.ts") },
+      { find: /^@channels-ts\/metrics\/prometheus$/, replacement: src("metrics/src/prometheus.ts") },
+      { find: /^@channels-ts\/metrics\/opentelemetry$/, replacement: src("metrics/src/opentelemetry.ts") },
       { find: /^@channels-ts\/layer-memory$/, replacement: src("layer-memory/src/index.ts") },
       { find: /^@channels-ts\/layer-redis$/, replacement: src("layer-redis/src/index.ts") },
       { find: /^@channels-ts\/layer-rabbitmq$/, replacement: src("layer-rabbitmq/src/index.ts") },

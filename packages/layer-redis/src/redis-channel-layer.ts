@@ -107,7 +107,8 @@ export class RedisChannelLayer extends BaseChannelLayer {
     this.ownKeySuffix = `.${this.clientPrefix}!`;
     this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel), this.expiryMs);
     this.shards = this.hosts.map(
-      (host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)),
+      (host) =>
+        new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e), this.constructor.name),
     );
     const owner: PumpOwner = {
       isClosed: () => this.closed,
@@ -223,6 +224,12 @@ export class RedisChannelLayer extends BaseChannelLayer {
       ),
     );
     this.mailboxes.clearBuffers();
+  }
+
+  /** Resolves once every shard answers PING (the server's `/readyz` asks); rejects when one does not. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new ChannelLayerClosed();
+    await Promise.all(this.shards.map((shard) => shard.run("ping", (client) => client.ping())));
   }
 
   async close(): Promise<void> {

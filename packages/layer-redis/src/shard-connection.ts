@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { ChannelLayerClosed } from "@channels-ts/core";
+import { ChannelLayerClosed, currentMetrics } from "@channels-ts/core";
 import type { Redis, RedisOptions } from "ioredis";
 import { RedisUnavailableError } from "./errors";
 import { createRedisClient, describeHost, type RedisHost } from "./hosts";
@@ -33,14 +33,20 @@ export class ShardConnection {
   /** Commands sent and not yet answered. */
   private inFlight = 0;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
+  /** Clients that were connected once: their next `ready` is a reconnect. */
+  private readonly connectedOnce = new WeakSet<Redis>();
+  private readonly metricLabels: { layer: string };
 
   constructor(
     private readonly host: RedisHost,
     private readonly scripts: ScriptTable,
     private readonly timeoutMs: number,
     private readonly report: (error: Error) => void,
+    /** The layer class, as the `layer` label of the metrics. */
+    layerName = "RedisChannelLayer",
   ) {
     this.name = describeHost(host);
+    this.metricLabels = { layer: layerName };
   }
 
   /** The client for short commands (replies bounded by `timeoutMs`). */
@@ -67,8 +73,15 @@ export class ShardConnection {
       // trip then overlaps whatever else this turn does); behind others, it joins the turn's batch.
       if (this.inFlight > 0) this.holdWrites(this.commands);
       this.inFlight++;
+      const metrics = currentMetrics();
+      const started = metrics.enabled ? performance.now() : 0;
       try {
-        return await fn(this.commands);
+        const reply = await fn(this.commands);
+        if (metrics.enabled) {
+          const seconds = (performance.now() - started) / 1000;
+          metrics.observe("channels_layer_round_trip_duration_seconds", seconds, this.metricLabels);
+        }
+        return reply;
       } catch (error) {
         if (this.closed) throw new ChannelLayerClosed();
         if (notWritten(error) && Date.now() < deadline) {
@@ -190,6 +203,10 @@ export class ShardConnection {
     });
     client.on("ready", () => {
       this.lastReported = "";
+      if (this.connectedOnce.has(client)) {
+        const metrics = currentMetrics();
+        if (metrics.enabled) metrics.increment("channels_layer_reconnects_total", this.metricLabels);
+      } else this.connectedOnce.add(client);
     });
     return client;
   }

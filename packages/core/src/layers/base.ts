@@ -32,6 +32,12 @@ export interface ChannelLayer {
   flush(): Promise<void>;
   /** Releases connections; pending and later receives reject with `ChannelLayerClosed`. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the layer's backend answers (Redis: every shard's PING), rejects when
+   * it does not or the layer is closed. The server's `/readyz` asks every layer; one without
+   * `ping` counts as ready.
+   */
+  ping?(): Promise<void>;
 }
 
 /** Reported for every message that `groupSend` could not deliver to a full member. */

@@ -139,6 +139,11 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     this.groups.clear();
   }
 
+  /** Resolves while the layer is open (there is no backend to lose). */
+  async ping(): Promise<void> {
+    this.requireOpen();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

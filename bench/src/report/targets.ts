@@ -39,6 +39,16 @@ export function checkTargets(scenarios: Scenario[]): TargetCheck[] {
   return [
     check("in-memory echo ≥ 0.9× raw ws", echo, "channels-memory", "rate", "ws", "raw ws", 0.9, "atLeast"),
     check(
+      "metrics on (prom-client) cost ≤ 5% of in-memory echo",
+      echo,
+      "channels-memory-metrics",
+      "rate",
+      "channels-memory",
+      "metrics off",
+      0.95,
+      "atLeast",
+    ),
+    check(
       `in-memory fan-out to ${size} (burst deliveries/s) ≥ 0.8× raw ws`,
       fanout,
       "channels-memory",

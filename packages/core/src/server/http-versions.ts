@@ -39,6 +39,21 @@ export function withoutConnectionHeaders(flat: string[]): string[] {
   return kept;
 }
 
+/** HTTP/2 response headers: `:status` and a flat header list, minus the headers HTTP/2 forbids. */
+export function http2Headers(status: number, flat: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { ":status": String(status) };
+  const kept = withoutConnectionHeaders(flat);
+  for (let i = 0; i + 1 < kept.length; i += 2) {
+    const name = kept[i] as string;
+    const value = kept[i + 1] as string;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
+}
+
 /** Cuts a response short so that the client sees it incomplete, not as a finished body. */
 export function abortResponse(res: HttpResponse): void {
   if ("stream" in res) {

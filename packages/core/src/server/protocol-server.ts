@@ -4,8 +4,10 @@ import type { Duplex } from "node:stream";
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { channelLayers } from "../layers/registry";
+import { currentMetrics, type Metrics, useMetrics } from "../metrics/metrics";
 import type { Application } from "../protocol/types";
 import type { ConnectionInstance, Protocol, ProtocolHost } from "./connection";
+import { serveHealthEndpoint } from "./health-endpoints";
 import type { Fallthrough } from "./http/http-instance";
 import { HttpProtocol } from "./http/http-protocol";
 import type { HttpRequest, HttpResponse } from "./http-versions";
@@ -41,6 +43,11 @@ export class ProtocolServer implements ProtocolHost {
   private timer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private closed: Promise<void> | null = null;
+  /** `/metrics`, `/healthz` and `/readyz` answer on this server's own requests (`healthEndpoints: true`). */
+  healthOnMainPort = false;
+  private readonly metrics: Metrics | undefined;
+  /** The process-wide backend before ours, restored at shutdown. */
+  private previousMetrics: Metrics | null = null;
 
   constructor(
     readonly app: Application,
@@ -57,6 +64,7 @@ export class ProtocolServer implements ProtocolHost {
     this.accessLog = this.logger !== silentLogger;
     this.lifespan = new Lifespan(app, this.logger);
     this.layers = Object.entries(options.layers ?? {});
+    this.metrics = options.metrics;
     this.http = new HttpProtocol(this);
     this.websocket = new WebSocketProtocol(this);
     this.protocols = [this.http, this.websocket];
@@ -69,10 +77,12 @@ export class ProtocolServer implements ProtocolHost {
   /** Registers the layers, runs lifespan startup, starts the deadline timer. */
   async start(): Promise<void> {
     for (const [alias, layer] of this.layers) channelLayers.set(alias, layer);
+    if (this.metrics !== undefined) this.previousMetrics = useMetrics(this.metrics);
     try {
       await this.lifespan.startup();
     } catch (error) {
       await this.closeLayers();
+      this.restoreMetrics();
       throw error;
     }
     let finest = this.options.applicationCloseTimeoutMs;
@@ -87,6 +97,7 @@ export class ProtocolServer implements ProtocolHost {
     fallthrough: Fallthrough | null = null,
   ): void => {
     try {
+      if (this.healthOnMainPort && serveHealthEndpoint(req, res, this)) return;
       this.http.handleRequest(req, res, fallthrough);
     } catch (error) {
       // A bug of ours must cost one request, never the process.
@@ -187,6 +198,12 @@ export class ProtocolServer implements ProtocolHost {
     await this.lifespan.shutdown(timeoutMs);
     await this.closeLayers();
     for (const protocol of this.protocols) protocol.close();
+    this.restoreMetrics();
+  }
+
+  private restoreMetrics(): void {
+    if (this.previousMetrics !== null && currentMetrics() === this.metrics) useMetrics(this.previousMetrics);
+    this.previousMetrics = null;
   }
 
   private waitIdle(timeoutMs: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RouteNotFound } from "../../exceptions";
+import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { HttpScope, SendEvent } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
@@ -57,6 +58,8 @@ export class HttpInstance extends ConnectionInstance {
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
   private timeoutAt = 0;
+  /** Read once per request, so the connection gauge it raises it also lowers. */
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly host: ProtocolHost,
@@ -87,6 +90,12 @@ export class HttpInstance extends ConnectionInstance {
     this.expected = expectedBodyLength(req);
     if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     res.on("close", this.onResponseClose);
+    this.metrics = currentMetrics();
+    if (this.metrics.enabled)
+      this.metrics.addToGauge("channels_connections", 1, {
+        protocol: "http",
+        http_version: scope.http_version,
+      });
   }
 
   protected override onReceiveWaiting(): void {
@@ -127,6 +136,17 @@ export class HttpInstance extends ConnectionInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
+    if (this.metrics.enabled) {
+      const http_version = this.scope.http_version;
+      this.metrics.addToGauge("channels_connections", -1, { protocol: "http", http_version });
+      if (this.res.headersSent) {
+        this.metrics.increment("channels_connections_accepted_total", { protocol: "http", http_version });
+        this.metrics.increment("channels_http_responses_total", {
+          http_version,
+          status: this.res.statusCode,
+        });
+      }
+    }
     if (this.host.accessLog)
       this.host.logger.info(
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,

@@ -3,6 +3,7 @@ import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { RouteNotFound } from "../../exceptions";
+import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import { clock } from "../instance";
@@ -95,6 +96,13 @@ export class WebSocketInstance extends ConnectionInstance {
   /** A denial response in progress. */
   private denial: DenialResponse | null = null;
   private readonly host: ProtocolHost;
+  /** Read once per connection, so every gauge it raises it also lowers. */
+  private readonly metrics: Metrics;
+  /** `http_version` label; also tells whether the handshake is still counted as pending. */
+  private readonly httpLabels: { http_version: string };
+  private handshakeCounted = false;
+  /** The status of a denial response in progress, for `channels_connections_denied_total`. */
+  private denialStatus = 0;
 
   constructor(
     private readonly owner: WebSocketOwner,
@@ -111,6 +119,12 @@ export class WebSocketInstance extends ConnectionInstance {
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
     this.handshakeDeadline = clock() + host.options.handshakeTimeoutMs;
+    this.metrics = currentMetrics();
+    this.httpLabels = { http_version: this.h2 === null ? "1.1" : "2" };
+    if (this.metrics.enabled) {
+      this.handshakeCounted = true;
+      this.metrics.addToGauge("channels_handshakes_pending", 1, this.httpLabels);
+    }
     // Early bytes are bounded by one largest message and its frame header (at most 14 bytes).
     this.pending = new PendingSocket(socket, head, host.options.maxMessageBytes + 14, () => {
       if (this.state === OPEN || this.state === CLOSED) return;
@@ -120,6 +134,10 @@ export class WebSocketInstance extends ConnectionInstance {
   }
 
   private endHandshake(): void {
+    if (this.handshakeCounted) {
+      this.handshakeCounted = false;
+      this.metrics.addToGauge("channels_handshakes_pending", -1, this.httpLabels);
+    }
     this.owner.handshakeEnded(this);
     this.pending?.release();
     this.pending = null;
@@ -140,6 +158,12 @@ export class WebSocketInstance extends ConnectionInstance {
     const socket = this.socket as Duplex;
     const denying = this.state === DENYING;
     this.endHandshake();
+    if (this.metrics.enabled) {
+      this.metrics.increment("channels_connections_denied_total", {
+        ...this.httpLabels,
+        status: denying ? this.denialStatus : status,
+      });
+    }
     if (this.host.accessLog)
       this.host.logger.info(
         `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
@@ -165,12 +189,19 @@ export class WebSocketInstance extends ConnectionInstance {
       writes.hold(socket);
       ws.send(data);
       writes.wrote(socket);
+      if (this.metrics.enabled) {
+        this.metrics.increment("channels_frames_sent_total");
+        const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+        this.metrics.increment("channels_sent_bytes_total", undefined, bytes);
+      }
       const maxBufferedBytes = this.host.options.maxBufferedBytes;
       if (ws.bufferedAmount > maxBufferedBytes) {
         this.host.logger.warn(
           `WebSocket client too slow: more than ${maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
         );
         ws.close(1013, "Client too slow");
+        if (this.metrics.enabled)
+          this.metrics.increment("channels_messages_dropped_total", { reason: "slow_client" });
       }
       return undefined;
     }
@@ -256,6 +287,11 @@ export class WebSocketInstance extends ConnectionInstance {
     ws.on("pong", onPong);
     ws.on("error", onError);
     this.owner.socketOpened(this);
+    if (this.metrics.enabled) {
+      const labels = { protocol: "websocket", ...this.httpLabels };
+      this.metrics.increment("channels_connections_accepted_total", labels);
+      this.metrics.addToGauge("channels_connections", 1, labels);
+    }
     if (this.host.accessLog)
       this.host.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
   }
@@ -286,6 +322,7 @@ export class WebSocketInstance extends ConnectionInstance {
     const framed = checkHeaders(headers, "websocket.http.response.start", flat);
     checkNoLineBreaks(flat, "websocket.http.response.start");
     this.state = DENYING;
+    this.denialStatus = code;
     this.denial =
       this.h2 === null
         ? http1Denial(this.socket as Duplex, code, flat, framed)
@@ -301,6 +338,11 @@ export class WebSocketInstance extends ConnectionInstance {
     }
     if (!more) {
       this.endHandshake();
+      if (this.metrics.enabled)
+        this.metrics.increment("channels_connections_denied_total", {
+          ...this.httpLabels,
+          status: this.denialStatus,
+        });
       if (this.host.accessLog)
         this.host.logger.info(
           `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
@@ -314,6 +356,10 @@ export class WebSocketInstance extends ConnectionInstance {
   // Called with `this` bound by the 'message', 'close', 'pong' listeners (shared functions).
   received(data: Buffer, isBinary: boolean): void {
     (this.keepalive as Keepalive).heard();
+    if (this.metrics.enabled) {
+      this.metrics.increment("channels_frames_received_total");
+      this.metrics.increment("channels_received_bytes_total", undefined, data.length);
+    }
     this.deliver(
       isBinary
         ? { type: "websocket.receive", bytes: data }
@@ -341,6 +387,10 @@ export class WebSocketInstance extends ConnectionInstance {
     // ws stops reading once it fails a connection, so it reports 1006 although the client got
     // the code ws sent: the application sees that code, as the client did.
     const code = rawCode === 1006 && this.failedWith !== 0 ? this.failedWith : rawCode;
+    if (this.metrics.enabled) {
+      this.metrics.addToGauge("channels_connections", -1, { protocol: "websocket", ...this.httpLabels });
+      this.metrics.increment("channels_connections_closed_total", { ...this.httpLabels, code });
+    }
     if (this.host.accessLog)
       this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());

@@ -82,7 +82,14 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
     this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel));
     this.shards = requireHosts(options.hosts).map(
       (host) =>
-        new ShardConnection(host, {}, sendTimeoutMs, (error) => this.report(error), this.constructor.name),
+        new ShardConnection(
+          host,
+          {},
+          sendTimeoutMs,
+          (error) => this.report(error),
+          undefined,
+          this.constructor.name,
+        ),
     );
   }
 

@@ -35,6 +35,14 @@ export class PrometheusMetrics implements Metrics {
   private readonly histograms = new Map<string, Histogram>();
   private readonly collected: Gauge[] = [];
   private collecting = false;
+  /**
+   * Bound children per label object: callers pass the same frozen-in-practice label objects on
+   * hot paths, so the label hash is computed once per series, not once per call.
+   */
+  private readonly children = new Map<
+    string,
+    WeakMap<MetricLabels, { inc(v: number): void; observe(v: number): void }>
+  >();
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.registry = options.registry ?? register;
@@ -56,19 +64,40 @@ export class PrometheusMetrics implements Metrics {
   increment(name: CounterName, labels?: MetricLabels, value = 1): void {
     const counter = this.counters.get(name)!;
     if (labels === undefined) counter.inc(value);
-    else counter.inc(labels, value);
+    else this.child(name, counter, labels).inc(value);
   }
 
   addToGauge(name: GaugeName, delta: number, labels?: MetricLabels): void {
     const gauge = this.gauges.get(name)!;
     if (labels === undefined) gauge.inc(delta);
-    else gauge.inc(labels, delta);
+    else this.child(name, gauge, labels).inc(delta);
   }
 
   observe(name: HistogramName, value: number, labels?: MetricLabels): void {
     const histogram = this.histograms.get(name)!;
     if (labels === undefined) histogram.observe(value);
-    else histogram.observe(labels, value);
+    else this.child(name, histogram, labels).observe(value);
+  }
+
+  private child(
+    name: string,
+    metric: Counter | Gauge | Histogram,
+    labels: MetricLabels,
+  ): { inc(v: number): void; observe(v: number): void } {
+    let byLabels = this.children.get(name);
+    if (byLabels === undefined) {
+      byLabels = new WeakMap();
+      this.children.set(name, byLabels);
+    }
+    let child = byLabels.get(labels);
+    if (child === undefined) {
+      child = (metric as Histogram).labels(labels as Record<string, string | number>) as unknown as {
+        inc(v: number): void;
+        observe(v: number): void;
+      };
+      byLabels.set(labels, child);
+    }
+    return child;
   }
 
   async scrape(): Promise<{ contentType: string; body: string }> {

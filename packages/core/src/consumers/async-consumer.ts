@@ -31,6 +31,22 @@ const LAYER_METHODS = new Set([
   "close",
 ]);
 
+/** One label object per consumer class and handler, so metrics backends can cache the series. */
+const labelCache = new WeakMap<object, Map<string, { consumer: string; handler: string }>>();
+function handlerLabels(consumer: { name: string }, handler: string): { consumer: string; handler: string } {
+  let byHandler = labelCache.get(consumer);
+  if (byHandler === undefined) {
+    byHandler = new Map();
+    labelCache.set(consumer, byHandler);
+  }
+  let labels = byHandler.get(handler);
+  if (labels === undefined) {
+    labels = { consumer: consumer.name, handler };
+    byHandler.set(handler, labels);
+  }
+  return labels;
+}
+
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
  * server's `receive`) and to its own channel on the channel layer, and dispatches every message to
@@ -189,7 +205,7 @@ export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> implements 
     name: string | undefined,
   ): Promise<void> {
     // The handler's name, never the message type: a type nobody handles could be anything.
-    const labels = { consumer: this.constructor.name, handler: name ?? "handleUnknown" };
+    const labels = handlerLabels(this.constructor, name ?? "handleUnknown");
     const started = performance.now();
     try {
       if (name !== undefined)

@@ -101,7 +101,10 @@ export class ProtocolServer implements ProtocolHost {
       this.http.handleRequest(req, res, fallthrough);
     } catch (error) {
       // A bug of ours must cost one request, never the process.
-      this.logger.error(`Internal server error handling ${req.method} ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling ${req.method} ${req.url}:`,
+      );
       writePlainResponse(res, 500, "Internal Server Error");
     }
   };
@@ -110,7 +113,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleUpgrade(req, socket, head);
     } catch (error) {
-      this.logger.error(`Internal server error handling the WebSocket upgrade of ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling the WebSocket upgrade of ${req.url}:`,
+      );
       socket.destroy();
     }
   };
@@ -119,7 +125,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleConnect(req, res);
     } catch (error) {
-      this.logger.error(`Internal server error handling the HTTP/2 WebSocket of ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling the HTTP/2 WebSocket of ${req.url}:`,
+      );
       req.stream.destroy();
     }
   };
@@ -149,7 +158,10 @@ export class ProtocolServer implements ProtocolHost {
       this.cancelOverdue(now);
     } catch (error) {
       // A timer callback that throws would take the process down: log it and sweep again next tick.
-      this.logger.error("Internal error in the server's deadline sweep:", error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        "Internal error in the server's deadline sweep:",
+      );
     }
   };
 
@@ -159,6 +171,7 @@ export class ProtocolServer implements ProtocolHost {
       this.ending.delete(instance);
       if (instance.finished) continue;
       this.logger.warn(
+        { event: "application.cancelled" },
         `Application instance for ${instance.scope.type} ${"path" in instance.scope ? instance.scope.path : ""} still running ${this.options.applicationCloseTimeoutMs} ms after its connection closed; cancelling it.`,
       );
       instance.cancel();
@@ -183,6 +196,7 @@ export class ProtocolServer implements ProtocolHost {
     if (!(await this.waitIdle(timeoutMs))) {
       const left = [...this.instances];
       this.logger.warn(
+        { event: "server.shutdown_cancelled" },
         `${left.length} application instance(s) still running ${timeoutMs} ms into shutdown; cancelling them.`,
       );
       for (const instance of left) {
@@ -227,7 +241,10 @@ export class ProtocolServer implements ProtocolHost {
       try {
         await layer.close();
       } catch (error) {
-        this.logger.error(`Closing channel layer "${alias}" failed:`, error);
+        this.logger.error(
+          { event: "layer.close_failed", err: error },
+          `Closing channel layer "${alias}" failed:`,
+        );
       }
     }
   }

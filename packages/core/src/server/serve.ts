@@ -86,7 +86,9 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
     await protocol.shutdown();
     throw error;
   }
-  httpServer.on("error", (error) => protocol.logger.error("HTTP server error:", error));
+  httpServer.on("error", (error) =>
+    protocol.logger.error({ event: "server.error", err: error }, "HTTP server error:"),
+  );
   // The health endpoints on a port of their own: plain HTTP, so probes and scrapers need no TLS.
   let healthServer: Server | null = null;
   if (typeof health === "number") {
@@ -111,14 +113,16 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
       await stopped;
       throw error;
     }
-    server.on("error", (error) => protocol.logger.error("Health endpoint server error:", error));
+    server.on("error", (error) =>
+      protocol.logger.error({ event: "server.error", err: error }, "Health endpoint server error:"),
+    );
     healthServer = server;
   }
   const boundPort = (httpServer.address() as AddressInfo).port;
 
   let closing: Promise<void> | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    protocol.logger.info(`Received ${signal}, shutting down gracefully.`);
+    protocol.logger.info({ event: "server.signal" }, `Received ${signal}, shutting down gracefully.`);
     void running.close();
   };
   const close = (): Promise<void> => {

@@ -149,6 +149,14 @@ export class HttpInstance extends ConnectionInstance {
     }
     if (this.host.accessLog)
       this.host.logger.info(
+        {
+          event: "http.response",
+          client: clientLabel(this.scope.client),
+          method: this.scope.method,
+          path: this.scope.path,
+          status: this.res.headersSent ? this.res.statusCode : null,
+          bytes: this.bytesSent,
+        },
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
@@ -275,6 +283,7 @@ export class HttpInstance extends ConnectionInstance {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned without sending the trailers it announced (${this.scope.path}).`,
       );
       this.state = COMPLETE;
@@ -282,11 +291,17 @@ export class HttpInstance extends ConnectionInstance {
       return;
     }
     if (this.state === HEADERS_SENT) {
-      this.host.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
+      this.host.logger.error(
+        { event: "application.no_response" },
+        `Application returned with the response body still open (${this.scope.path}).`,
+      );
       abortResponse(this.res);
       return;
     }
-    this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.host.logger.error(
+      { event: "application.no_response" },
+      `Application returned without sending a response (${this.scope.path}).`,
+    );
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
@@ -304,7 +319,10 @@ export class HttpInstance extends ConnectionInstance {
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
-    this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
+    this.host.logger.error(
+      { event: "application.error", err: error },
+      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
+    );
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);

@@ -166,6 +166,13 @@ export class WebSocketInstance extends ConnectionInstance {
     }
     if (this.host.accessLog)
       this.host.logger.info(
+        {
+          event: "websocket.reject",
+          client: clientLabel(this.scope.client),
+          path: this.scope.path,
+          status: denying ? this.denialStatus : status,
+          reason: why,
+        },
         `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
       );
     if (denying) socket.destroy();
@@ -197,6 +204,7 @@ export class WebSocketInstance extends ConnectionInstance {
       const maxBufferedBytes = this.host.options.maxBufferedBytes;
       if (ws.bufferedAmount > maxBufferedBytes) {
         this.host.logger.warn(
+          { event: "websocket.slow_client" },
           `WebSocket client too slow: more than ${maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
         );
         ws.close(1013, "Client too slow");
@@ -293,7 +301,10 @@ export class WebSocketInstance extends ConnectionInstance {
       this.metrics.addToGauge("channels_connections", 1, labels);
     }
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
+      this.host.logger.info(
+        { event: "websocket.connect", client: clientLabel(this.scope.client), path: this.scope.path },
+        `${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`,
+      );
   }
 
   private close(rawCode: unknown, rawReason: unknown): undefined {
@@ -345,6 +356,13 @@ export class WebSocketInstance extends ConnectionInstance {
         });
       if (this.host.accessLog)
         this.host.logger.info(
+          {
+            event: "websocket.reject",
+            client: clientLabel(this.scope.client),
+            path: this.scope.path,
+            status: this.denialStatus,
+            reason: "denial response",
+          },
           `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
         );
     }
@@ -392,7 +410,15 @@ export class WebSocketInstance extends ConnectionInstance {
       this.metrics.increment("channels_connections_closed_total", { ...this.httpLabels, code });
     }
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
+      this.host.logger.info(
+        {
+          event: "websocket.disconnect",
+          client: clientLabel(this.scope.client),
+          path: this.scope.path,
+          code,
+        },
+        `${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`,
+      );
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
   }
 
@@ -405,6 +431,7 @@ export class WebSocketInstance extends ConnectionInstance {
     if (this.state === HANDSHAKE || this.state === DENYING) {
       if (now < this.handshakeDeadline) return true;
       this.host.logger.warn(
+        { event: "websocket.handshake_timeout" },
         `WebSocket handshake timed out: the application did not accept or close within ${this.host.options.handshakeTimeoutMs} ms (${this.scope.path}).`,
       );
       this.reject(403, "Access denied", "handshake timeout");
@@ -418,7 +445,10 @@ export class WebSocketInstance extends ConnectionInstance {
     if (action === "ping") ws.ping();
     else if (action === "drop") {
       if (this.host.accessLog)
-        this.host.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
+        this.host.logger.info(
+          { event: "websocket.timeout", client: clientLabel(this.scope.client), path: this.scope.path },
+          `${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`,
+        );
       ws.terminate();
     }
     return true;
@@ -448,11 +478,15 @@ export class WebSocketInstance extends ConnectionInstance {
   protected onApplicationReturn(): void {
     if (this.state === HANDSHAKE) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned without accepting or closing the WebSocket (${this.scope.path}).`,
       );
       this.reject(500, "Internal Server Error", "application returned");
     } else if (this.state === DENYING) {
-      this.host.logger.error(`Application returned in the middle of a denial response (${this.scope.path}).`);
+      this.host.logger.error(
+        { event: "application.no_response" },
+        `Application returned in the middle of a denial response (${this.scope.path}).`,
+      );
       this.reject(500, "", "application returned");
     } else if (this.ws !== null && this.ws.readyState === 1) {
       this.ws.close(1000);
@@ -465,7 +499,10 @@ export class WebSocketInstance extends ConnectionInstance {
       this.reject(404, "Not Found", "no route");
       return;
     }
-    this.host.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
+    this.host.logger.error(
+      { event: "application.error", err: error },
+      `Exception inside application (WebSocket ${this.scope.path}):`,
+    );
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
     } else if (this.ws !== null && this.ws.readyState <= 1) {

@@ -9,6 +9,16 @@ import {
 } from "@channels-ts/core";
 import { Counter, Gauge, Histogram, type Registry, register } from "prom-client";
 
+/** The labels of a label-less series (a key of the pending counts). */
+const NO_LABELS: MetricLabels = Object.freeze({});
+
+interface PendingCount {
+  readonly name: string;
+  readonly labels: MetricLabels;
+  value: number;
+  dirty: boolean;
+}
+
 /** Options of `PrometheusMetrics`. */
 export interface PrometheusMetricsOptions {
   /**
@@ -35,6 +45,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly histograms = new Map<string, Histogram>();
   private readonly collected: Gauge[] = [];
   private collecting = false;
+  private readonly pending = new Map<string, WeakMap<MetricLabels, PendingCount>>();
+  private dirty: PendingCount[] = [];
   /**
    * Bound children per label object: callers pass the same frozen-in-practice label objects on
    * hot paths, so the label hash is computed once per series, not once per call.
@@ -48,9 +60,10 @@ export class PrometheusMetrics implements Metrics {
     this.registry = options.registry ?? register;
     const registers = [this.registry];
     const collect = () => this.collect();
+    const flush = () => this.flushCounters();
     for (const d of METRIC_DEFINITIONS) {
       const base = { name: d.name, help: d.help, labelNames: d.labelNames, registers };
-      if (d.type === "counter") this.counters.set(d.name, new Counter(base));
+      if (d.type === "counter") this.counters.set(d.name, new Counter({ ...base, collect: flush }));
       else if (d.type === "histogram")
         this.histograms.set(d.name, new Histogram({ ...base, buckets: [...d.buckets] }));
       else if ("collected" in d && d.collected) {
@@ -61,10 +74,41 @@ export class PrometheusMetrics implements Metrics {
     }
   }
 
-  increment(name: CounterName, labels?: MetricLabels, value = 1): void {
-    const counter = this.counters.get(name)!;
-    if (labels === undefined) counter.inc(value);
-    else this.child(name, counter, labels).inc(value);
+  /**
+   * Counters add into a plain number per series (found by the identity of the labels object, which
+   * hot paths reuse) and reach prom-client at the next scrape: a frame costs an addition, not a
+   * label hash.
+   */
+  increment(name: CounterName, labels: MetricLabels = NO_LABELS, value = 1): void {
+    let byLabels = this.pending.get(name);
+    if (byLabels === undefined) {
+      byLabels = new WeakMap();
+      this.pending.set(name, byLabels);
+    }
+    let entry = byLabels.get(labels);
+    if (entry === undefined) {
+      entry = { name, labels, value: 0, dirty: false };
+      byLabels.set(labels, entry);
+    }
+    entry.value += value;
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirty.push(entry);
+      // Label objects made per call (per connection) would pile up between scrapes: bound them.
+      if (this.dirty.length >= 4096) this.flushCounters();
+    }
+  }
+
+  private flushCounters(): void {
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const entry of dirty) {
+      const counter = this.counters.get(entry.name)!;
+      if (entry.labels === NO_LABELS) counter.inc(entry.value);
+      else counter.inc(entry.labels as Record<string, string | number>, entry.value);
+      entry.value = 0;
+      entry.dirty = false;
+    }
   }
 
   addToGauge(name: GaugeName, delta: number, labels?: MetricLabels): void {

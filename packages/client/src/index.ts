@@ -1,0 +1,24 @@
+export { backoffDelay, type ReconnectOptions } from "./backoff";
+export {
+  ChannelSocket,
+  type CloseInfo,
+  type ConnectionState,
+  type ConnectOptions,
+  connect,
+  RequestError,
+  resolveSocketUrl,
+  type SocketEvents,
+  type WebSocketClass,
+  type WebSocketLike,
+} from "./connect";
+export { ENVELOPE_KEY, ENVELOPE_VERSION } from "./envelope";
+export type {
+  ClientReply,
+  ClientRequest,
+  ClientSends,
+  Protocol,
+  RequestPair,
+  ServerReply,
+  ServerRequest,
+  ServerSends,
+} from "./protocol";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { backoffDelay } from "./backoff";
 import { type ChannelSocket, type ConnectOptions, connect, RequestError, resolveSocketUrl } from "./connect";
-import type { Protocol } from "./protocol";
+import type { SocketProtocol } from "./protocol";
 
 /** A WebSocket the test drives by hand: `accept()`, `serverSend()`, `serverClose()`. */
 class FakeWebSocket {
@@ -47,7 +47,7 @@ class FakeWebSocket {
   }
 }
 
-function open<P extends Protocol = Protocol>(options: ConnectOptions<P> = {}): ChannelSocket<P> {
+function open<P extends SocketProtocol = SocketProtocol>(options: ConnectOptions<P> = {}): ChannelSocket<P> {
   return connect<P>("ws://server.test/ws/", { WebSocket: FakeWebSocket, ...options });
 }
 

@@ -4,10 +4,10 @@ import type {
   ClientReply,
   ClientRequest,
   ClientSends,
-  Protocol,
   ServerReply,
   ServerRequest,
   ServerSends,
+  SocketProtocol,
 } from "./protocol";
 
 /** `connecting` (first attempt), `open`, `reconnecting` (lost, trying again) or `closed` (for good). */
@@ -51,7 +51,7 @@ export class RequestError extends Error {
 }
 
 /** Options of `connect()`. */
-export interface ConnectOptions<P extends Protocol = Protocol> {
+export interface ConnectOptions<P extends SocketProtocol = SocketProtocol> {
   /**
    * The WebSocket class; required on Node 20 (`import { WebSocket } from "ws"`).
    * @default globalThis.WebSocket
@@ -94,7 +94,7 @@ export interface ConnectOptions<P extends Protocol = Protocol> {
 }
 
 /** The events of a socket, with their listeners' signatures. */
-export interface SocketEvents<P extends Protocol = Protocol> {
+export interface SocketEvents<P extends SocketProtocol = SocketProtocol> {
   /** A message from the server. */
   message: (message: ServerSends<P>) => void;
   /** The connection state changed. */
@@ -165,7 +165,7 @@ export function resolveSocketUrl(url: string): string {
  * A connection to a channels-ts (or Django Channels) WebSocket that comes back by itself. Made by
  * `connect()`.
  */
-export class ChannelSocket<P extends Protocol = Protocol> {
+export class ChannelSocket<P extends SocketProtocol = SocketProtocol> {
   /** The connection state; watch it with `on("state", …)`. */
   state: ConnectionState = "connecting";
   /** Whether the server announced the envelope on this connection (requests answered, heartbeats on). */
@@ -496,7 +496,7 @@ export class ChannelSocket<P extends Protocol = Protocol> {
  * socket.send({ message: "hello" });
  * ```
  */
-export function connect<P extends Protocol = Protocol>(
+export function connect<P extends SocketProtocol = SocketProtocol>(
   url: string | (() => string),
   options: ConnectOptions<P> = {},
 ): ChannelSocket<P> {

@@ -16,9 +16,9 @@ export type {
   ClientReply,
   ClientRequest,
   ClientSends,
-  Protocol,
   RequestPair,
   ServerReply,
   ServerRequest,
   ServerSends,
+  SocketProtocol,
 } from "./protocol";

@@ -10,7 +10,7 @@
  * };
  * ```
  */
-export interface Protocol {
+export interface SocketProtocol {
   /** What the client's `send()` takes: the consumer's incoming messages. */
   clientSends?: unknown;
   /** What the server pushes: the client's `message` events. */
@@ -27,16 +27,16 @@ export interface RequestPair {
   reply: unknown;
 }
 
-type Field<P, K extends keyof Protocol, D> = K extends keyof P ? Exclude<P[K], undefined> : D;
+type Field<P, K extends keyof SocketProtocol, D> = K extends keyof P ? Exclude<P[K], undefined> : D;
 
 /** What the client sends with `send()`. */
-export type ClientSends<P extends Protocol> = Field<P, "clientSends", unknown>;
+export type ClientSends<P extends SocketProtocol> = Field<P, "clientSends", unknown>;
 /** What the server pushes to the client. */
-export type ServerSends<P extends Protocol> = Field<P, "serverSends", unknown>;
+export type ServerSends<P extends SocketProtocol> = Field<P, "serverSends", unknown>;
 /** What the client's `request()` takes. */
-export type ClientRequest<P extends Protocol> = Field<P, "clientRequests", RequestPair>["request"];
+export type ClientRequest<P extends SocketProtocol> = Field<P, "clientRequests", RequestPair>["request"];
 /** What the server's requests to the client carry. */
-export type ServerRequest<P extends Protocol> = Field<P, "serverRequests", RequestPair>["request"];
+export type ServerRequest<P extends SocketProtocol> = Field<P, "serverRequests", RequestPair>["request"];
 
 type ReplyIn<Pairs, R> = Pairs extends { request: infer Q; reply: infer A }
   ? R extends Q
@@ -45,12 +45,12 @@ type ReplyIn<Pairs, R> = Pairs extends { request: infer Q; reply: infer A }
   : never;
 
 /** The reply to the client's request `R`: the `reply` of every pair whose `request` `R` matches. */
-export type ClientReply<P extends Protocol, R = ClientRequest<P>> = ReplyIn<
+export type ClientReply<P extends SocketProtocol, R = ClientRequest<P>> = ReplyIn<
   Field<P, "clientRequests", RequestPair>,
   R
 >;
 /** The client's reply to the server's request `R`. */
-export type ServerReply<P extends Protocol, R = ServerRequest<P>> = ReplyIn<
+export type ServerReply<P extends SocketProtocol, R = ServerRequest<P>> = ReplyIn<
   Field<P, "serverRequests", RequestPair>,
   R
 >;

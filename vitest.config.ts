@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@channels-ts\/core\/testing$/, replacement: src("core/src/testing/index.ts") },
       { find: /^@channels-ts\/core\/server$/, replacement: src("core/src/server/index.ts") },
+      { find: /^@channels-ts\/core\/layers$/, replacement: src("core/src/layers/index.ts") },
       { find: /^@channels-ts\/core$/, replacement: src("core/src/index.ts") },
       { find: /^@channels-ts\/client$/, replacement: src("client/src/index.ts") },
       { find: /^@channels-ts\/layer-memory$/, replacement: src("layer-memory/src/index.ts") },

@@ -3,6 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    "layers/index": "src/layers/index.ts",
     "testing/index": "src/testing/index.ts",
     "server/index": "src/server/index.ts",
     // The `channels` executable; esbuild keeps its #! line and tsup makes it executable.

@@ -1,9 +1,9 @@
 // The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
 import { AsyncWebsocketConsumer } from "@channels-ts/core";
+import { InMemoryChannelLayer } from "@channels-ts/core/layers";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { expect, it } from "vitest";
+import { useChannelLayer } from "./support/layers";
 
 export class ChatConsumer extends AsyncWebsocketConsumer {
   roomGroupName = "chat_chat_room";

@@ -445,6 +445,47 @@ export function describeChannelLayer(
         expect((error as Error).message).toMatch(/message\.\w+/);
       });
 
+      // `{ ...JSON.parse(frame) }` keeps an own "__proto__" key: copied with `copy[key] = …` it
+      // would become the receiver's prototype (isAdmin === true). Every layer refuses it at send,
+      // on the same-process fast path (a channel of this layer) as much as across processes.
+      it.each([
+        ["at the top", '{"type":"m","__proto__":{"isAdmin":true}}', /message\.__proto__/],
+        [
+          "nested",
+          '{"type":"m","user":{"name":"x","__proto__":{"isAdmin":true}}}',
+          /message\.user\.__proto__/,
+        ],
+        [
+          "in an array",
+          '{"type":"m","items":[{"__proto__":{"isAdmin":true}}]}',
+          /message\.items\[0\]\.__proto__/,
+        ],
+      ])(
+        "refuses an own __proto__ key %s with InvalidMessageError, on every path",
+        async (_where, json, where) => {
+          const layer = await make();
+          const bad = { ...JSON.parse(json) } as LayerMessage;
+          const local = await layer.newChannel();
+          await layer.groupAdd("protos", local);
+          for (const attempt of [
+            layer.send("chan", bad),
+            layer.send(local, bad),
+            layer.groupSend("protos", bad),
+            layer.groupSend("nobody", bad),
+          ]) {
+            const error = await attempt.catch((e: unknown) => e);
+            expect(error).toBeInstanceOf(InvalidMessageError);
+            expect((error as Error).message).toMatch(where);
+            expect((error as Error).message).toMatch(/"__proto__" key/);
+          }
+          const next = receiveWithin(layer, local);
+          await layer.send(local, { type: "after" });
+          const got = await next;
+          expect(got).toEqual({ type: "after" });
+          expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+        },
+      );
+
       it("rejects a cyclic message at send", async () => {
         const layer = await make();
         const cyclic: LayerMessage = { type: "m" };

@@ -54,9 +54,24 @@ describe("MessagePack codec", () => {
     expect(Object.keys(roundTrip({ type: "u", gone: undefined }))).toEqual(["type"]);
   });
 
-  it("decodes a __proto__ key as data", () => {
+  it("refuses to encode an own __proto__ key, as every layer does", () => {
     const message = JSON.parse('{"type":"p","__proto__":{"polluted":true}}') as { type: string };
-    const got = roundTrip(message);
+    expect(() => encodeMessage(message)).toThrow(InvalidMessageError);
+  });
+
+  it("decodes a __proto__ key that arrives on the wire as data", () => {
+    // {"type": "p", "__proto__": {"polluted": true}} written by another encoder.
+    const str = (s: string) => [0xa0 | s.length, ...Buffer.from(s)];
+    const bytes = Buffer.from([
+      0x82,
+      ...str("type"),
+      ...str("p"),
+      ...str("__proto__"),
+      0x81,
+      ...str("polluted"),
+      0xc3,
+    ]);
+    const got = decodeMessage(bytes);
     expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(got)).toContain("__proto__");

@@ -5,7 +5,8 @@
  * Integers come back as numbers while they are safe integers and as `bigint` beyond (64 bits at
  * most); bytes come back as `Uint8Array`; object keys holding `undefined` are left out, as JSON does.
  */
-import { copyMessage, InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { copyMessage } from "@channels-ts/core/layers";
 
 const MAX_DEPTH = 200;
 const INT64_MIN = -(2n ** 63n);
@@ -141,6 +142,8 @@ function writeValue(w: Writer, value: unknown, depth: number): void {
   if (proto !== Object.prototype && proto !== null) throw new Unencodable("instance");
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+  // copyMessage refuses it with the message every layer gives.
+  if (Object.hasOwn(record, "__proto__")) throw new Unencodable("__proto__");
   w.sized(keys.length, 0x80, 15, undefined, 0xde, 0xdf);
   for (const key of keys) {
     writeValue(w, key, depth + 1);

@@ -2,7 +2,8 @@
  * The process-local channels of one layer: a bounded buffer and a line of waiting receivers per
  * channel. Messages arrive here from this process's own sends and from the process queue.
  */
-import { ChannelLayerClosed, type LayerMessage, WaitingReceivers } from "@channels-ts/core";
+import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
+import { WaitingReceivers } from "@channels-ts/core/layers";
 import { decodeOrNull } from "./codec";
 
 interface Buffered {

@@ -6,7 +6,8 @@
  * a second without receivers the consumer stops and hands its held messages back to the queue, so
  * other readers get them.
  */
-import { ChannelLayerClosed, type LayerMessage, WaitingReceivers } from "@channels-ts/core";
+import { ChannelLayerClosed, type LayerMessage } from "@channels-ts/core";
+import { WaitingReceivers } from "@channels-ts/core/layers";
 import type { ConsumeMessage } from "amqplib";
 import { decodeOrNull } from "./codec";
 import type { Session } from "./connection";

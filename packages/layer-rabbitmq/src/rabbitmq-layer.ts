@@ -1,10 +1,10 @@
 import {
-  BaseChannelLayer,
   ChannelFull,
   ChannelLayerClosed,
   InvalidChannelNameError,
   type LayerMessage,
 } from "@channels-ts/core";
+import { BaseChannelLayer } from "@channels-ts/core/layers";
 import type { ConsumeMessage, Options } from "amqplib";
 import { encodeMessage } from "./codec";
 import { BrokerConnection, type Session } from "./connection";

@@ -1,4 +1,5 @@
-import { type LayerMessage, WaitingReceivers } from "@channels-ts/core";
+import type { LayerMessage } from "@channels-ts/core";
+import { WaitingReceivers } from "@channels-ts/core/layers";
 
 interface Buffered {
   message: LayerMessage;

@@ -1,14 +1,12 @@
 import {
-  BaseChannelLayer,
   type BaseChannelLayerOptions,
   ChannelFull,
   ChannelLayerClosed,
-  copyMessage,
   ImproperlyConfigured,
   InvalidChannelNameError,
   type LayerMessage,
-  nonLocalName,
 } from "@channels-ts/core";
+import { BaseChannelLayer, copyMessage, nonLocalName } from "@channels-ts/core/layers";
 import { UndecodableMessageError } from "./errors";
 import { type RedisHost, requireHosts } from "./hosts";
 import { Mailboxes } from "./mailboxes";

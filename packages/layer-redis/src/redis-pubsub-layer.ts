@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import {
-  BaseChannelLayer,
   type BaseChannelLayerOptions,
   ChannelLayerClosed,
-  copyMessage,
   ImproperlyConfigured,
   type LayerMessage,
 } from "@channels-ts/core";
+import { BaseChannelLayer, copyMessage } from "@channels-ts/core/layers";
 import { RedisUnavailableError, UndecodableMessageError } from "./errors";
 import { type RedisHost, requireHosts } from "./hosts";
 import { Mailboxes } from "./mailboxes";

@@ -1,14 +1,15 @@
 // §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+
 import { describe, expect, it } from "vitest";
+import { useChannelLayer } from "../../test/support/layers";
 import { InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
 import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";
 import { WebsocketCommunicator } from "../testing/websocket-communicator";
-import { AsyncConsumer, type ConsumerMessage } from "./async-consumer";
+import { AsyncConsumer } from "./async-consumer";
 import { getHandlerName } from "./handler-name";
 import { AsyncHttpConsumer } from "./http-consumer";
 import { AsyncWebsocketConsumer } from "./websocket-consumer";
@@ -79,9 +80,9 @@ describe("getHandlerName", () => {
 
 describe("dispatch", () => {
   it("CD-01 ★ a layer message chat.message reaches chat_message with that object", async () => {
-    const seen: ConsumerMessage[] = [];
+    const seen: LayerMessage[] = [];
     class Chat extends ChannelReporter {
-      async chat_message(message: ConsumerMessage) {
+      async chat_message(message: LayerMessage) {
         seen.push(message);
         await this.send(String(message.text));
       }
@@ -143,10 +144,10 @@ describe("dispatch", () => {
   it("CD-04 overriding handleUnknown lets a consumer ignore unknown types and keep going", async () => {
     const ignored: string[] = [];
     class Tolerant extends ChannelReporter {
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         ignored.push(message.type);
       }
-      async ping(_message: ConsumerMessage) {
+      async ping(_message: LayerMessage) {
         await this.send("pong");
       }
     }
@@ -231,7 +232,7 @@ describe("dispatch", () => {
         order.push(`client:${text}`);
         await this.send(`client:${text}`);
       }
-      async layer_message(message: ConsumerMessage) {
+      async layer_message(message: LayerMessage) {
         order.push(`layer:${String(message.n)}`);
         await this.send(`layer:${String(message.n)}`);
       }
@@ -249,7 +250,7 @@ describe("dispatch", () => {
 
   it("keeps per-source FIFO order for layer messages", async () => {
     class Collector extends ChannelReporter {
-      async item(message: ConsumerMessage) {
+      async item(message: LayerMessage) {
         await this.send(String(message.n));
       }
     }
@@ -290,7 +291,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
         closed = true;
         await super.close(code, reason);
       }
-      override async handleUnknown(message: ConsumerMessage) {
+      override async handleUnknown(message: LayerMessage) {
         unknown.push(message.type);
         await this.send(`unknown:${message.type}`);
       }
@@ -318,7 +319,7 @@ describe("reserved names (a deliberate difference from Django: framework methods
       override async receive(text?: string) {
         await this.send(`echo:${text}`);
       }
-      async notify(message: ConsumerMessage) {
+      async notify(message: LayerMessage) {
         await this.send(`notify:${String(message.text)}`);
       }
     }
@@ -348,7 +349,7 @@ describe("channel layer and lifecycle", () => {
     try {
       class OnTestLayer extends ChannelReporter {
         static override channelLayerAlias = "testlayer";
-        async hello(message: ConsumerMessage) {
+        async hello(message: LayerMessage) {
           await this.send(`hello ${String(message.name)}`);
         }
       }

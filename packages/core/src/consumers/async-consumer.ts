@@ -6,9 +6,6 @@ import { dispatchLoop } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
 
-/** Anything a consumer can be handed: a protocol event or a channel-layer message. */
-export type ConsumerMessage = { type: string; [key: string]: unknown };
-
 /** The application `asAsgi()` returns, carrying the class and arguments it was made from. */
 export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A extends unknown[] = unknown[]>
   extends Application {
@@ -61,7 +58,7 @@ export class AsyncConsumer {
     this.channelLayer = layer;
     const stopListening = new AbortController();
     try {
-      const sources: Array<() => Promise<ConsumerMessage>> = [receive as () => Promise<ConsumerMessage>];
+      const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
@@ -79,13 +76,13 @@ export class AsyncConsumer {
   }
 
   /** Calls the handler named by `message.type`, or `handleUnknown` if there is none. */
-  async dispatch(message: ConsumerMessage): Promise<void> {
+  async dispatch(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
     if (typeof handler === "function") {
-      await (handler as (message: ConsumerMessage) => unknown).call(this, message);
+      await (handler as (message: LayerMessage) => unknown).call(this, message);
     } else {
       await this.handleUnknown(message);
     }
@@ -95,7 +92,7 @@ export class AsyncConsumer {
    * Called for a message whose type has no handler. Throws `NoHandlerError`, ending the consumer,
    * as Django does; override it to ignore or log such messages instead.
    */
-  async handleUnknown(message: ConsumerMessage | LayerMessage): Promise<void> {
+  async handleUnknown(message: LayerMessage): Promise<void> {
     const name = getHandlerName(message);
     throw new NoHandlerError(message.type, name, this.constructor.name, reservedNamesOf(this).has(name));
   }

@@ -1,9 +1,10 @@
 // §C.4 of reference/channels-api.md: AsyncHttpConsumer and the HTTP communicator, plus the
 // response kept open for server-sent events (a deliberate difference from Django).
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+
 import { describe, expect, it } from "vitest";
+import { useChannelLayer } from "../../test/support/layers";
 import { NoHandlerError } from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import type { HttpScope, LayerMessage } from "../protocol/types";
 import { ApplicationCommunicator } from "../testing/application-communicator";
 import { HttpCommunicator } from "../testing/http-communicator";

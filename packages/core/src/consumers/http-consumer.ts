@@ -1,6 +1,6 @@
 import { StopConsumer } from "../exceptions";
-import type { Headers, HttpRequestEvent, HttpScope } from "../protocol/types";
-import { AsyncConsumer, type ConsumerMessage } from "./async-consumer";
+import type { Headers, HttpRequestEvent, HttpScope, LayerMessage } from "../protocol/types";
+import { AsyncConsumer } from "./async-consumer";
 import { markFrameworkClass } from "./reserved-names";
 
 /** Response headers as `[name, value]` pairs or a plain object. */
@@ -113,7 +113,7 @@ export abstract class AsyncHttpConsumer extends AsyncConsumer {
     throw new StopConsumer();
   }
 
-  override async dispatch(message: ConsumerMessage): Promise<void> {
+  override async dispatch(message: LayerMessage): Promise<void> {
     await super.dispatch(message);
     // The request was handled and the response is complete (or was never started): done.
     if (this.handled && (this.responseComplete || !this.responseStarted)) {

@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 export { AsyncConsumer, type ConsumerApplication, type ConsumerMessage } from "./async-consumer";
 export {
   AsyncEnvelopeConsumer,
@@ -7,6 +8,9 @@ export {
   RequestRefused,
 } from "./envelope-consumer";
 export { getHandlerName } from "./handler-name";
+=======
+export { AsyncConsumer, type ConsumerApplication } from "./async-consumer";
+>>>>>>> main
 export { AsyncHttpConsumer, type HeadersInit } from "./http-consumer";
 export { AsyncJsonWebsocketConsumer } from "./json-websocket-consumer";
 export type {

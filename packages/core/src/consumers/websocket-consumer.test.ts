@@ -1,13 +1,14 @@
 // §C.2 of reference/channels-api.md: AsyncWebsocketConsumer (async variants only).
-import { useChannelLayer } from "@channels-ts/layer-conformance";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+
 import { describe, expect, it } from "vitest";
+import { useChannelLayer } from "../../test/support/layers";
 import {
   AcceptConnection,
   DenyConnection,
   InvalidChannelLayerError,
   InvalidMessageError,
 } from "../exceptions";
+import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import { path, URLRouter } from "../routing/url-router";
 import { TimeoutError } from "../testing/timeout-error";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured, InvalidChannelNameError, InvalidMessageError } from "../exceptions";
 import type { LayerMessage } from "../protocol/types";
 import { BaseChannelLayer, type BaseChannelLayerOptions, type DroppedMessage } from "./base";
+import { MAX_NAME_LENGTH } from "./names";
 
 class TestLayer extends BaseChannelLayer {
   constructor(options?: BaseChannelLayerOptions) {
@@ -33,7 +34,7 @@ describe("BaseChannelLayer", () => {
     expect(layer.capacity).toBe(100);
     expect(layer.extensions).toEqual(["groups", "flush"]);
     expect(layer.droppedMessages).toBe(0);
-    expect(BaseChannelLayer.MAX_NAME_LENGTH).toBe(100);
+    expect(MAX_NAME_LENGTH).toBe(100);
   });
 
   it("resolves per-channel capacities", () => {

@@ -101,8 +101,6 @@ export function requireValidMessage(message: unknown): asserts message is LayerM
  * and implement the `ChannelLayer` methods.
  */
 export abstract class BaseChannelLayer implements ChannelLayer {
-  static readonly MAX_NAME_LENGTH = 100;
-
   readonly extensions: readonly string[] = ["groups", "flush"];
   readonly expiryMs: number;
   readonly groupExpiryMs: number;

@@ -1,3 +1,5 @@
+// `@channels-ts/core/layers`: what layer authors need. Applications import the registry, the
+// `ChannelLayer` type and the name checks from the root; this subpath adds the building blocks.
 export {
   BaseChannelLayer,
   type BaseChannelLayerOptions,
@@ -6,6 +8,7 @@ export {
   requireValidMessage,
 } from "./base";
 export { CapacityTable, type ChannelCapacity, globToRegExp } from "./capacity";
+export { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from "./in-memory-layer";
 export { copyMessage } from "./message";
 export {
   isValidChannelName,

@@ -149,4 +149,13 @@ describe("copyMessage", () => {
     );
     expect(error.message).toMatch(/Flatten it first\.$/);
   });
+
+  it("refuses an own __proto__ key instead of giving the copy an attacker-made prototype", () => {
+    const forwarded = { ...JSON.parse('{"type":"m","user":{"__proto__":{"isAdmin":true}}}') } as LayerMessage;
+    const error = thrown(() => copyMessage(forwarded));
+    expect(error).toBeInstanceOf(InvalidMessageError);
+    expect(error.message).toMatch(/^message\.user\.__proto__ is an own "__proto__" key/);
+    // An inherited __proto__ (every object has one) is not a key: plain messages still copy.
+    expect(copyMessage({ type: "m", user: { name: "x" } })).toEqual({ type: "m", user: { name: "x" } });
+  });
 });

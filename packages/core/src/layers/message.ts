@@ -55,6 +55,7 @@ function copyValue(value: unknown, walk: Walk): unknown {
     const copy: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
       walk.keys.push(key);
+      if (key === "__proto__") failOnProtoKey(pathOf(walk));
       copy[key] = copyValue((object as Record<string, unknown>)[key], walk);
       walk.keys.pop();
     }
@@ -62,6 +63,16 @@ function copyValue(value: unknown, walk: Walk): unknown {
   }
   walk.parents.pop();
   return out;
+}
+
+/**
+ * An own `__proto__` key (as `{ ...JSON.parse(frame) }` makes) would become the prototype of the
+ * copy on one layer and be refused by another's decoder: every layer refuses it at send instead.
+ */
+function failOnProtoKey(path: string): never {
+  throw new InvalidMessageError(
+    `${path} is an own "__proto__" key, which layers do not carry (copying it would set the prototype of the receiver's message). Send only the fields you mean to forward, or rename the key.`,
+  );
 }
 
 function failOnClass(object: object, proto: object, path: string): never {

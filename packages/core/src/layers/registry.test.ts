@@ -1,9 +1,10 @@
 // §C.9 LY-03, LY-10 of reference/channels-api.md, adapted: no Django settings; the registry is
 // channelLayers.set / get / reset.
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidChannelLayerError } from "../exceptions";
 import type { ChannelLayer } from "./base";
+import { InMemoryChannelLayer } from "./in-memory-layer";
 import { ChannelLayerManager, channelLayers, DEFAULT_CHANNEL_LAYER, getChannelLayer } from "./registry";
 
 afterEach(() => {

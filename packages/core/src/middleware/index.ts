@@ -9,3 +9,4 @@ export {
   deleteCookie,
   setCookie,
 } from "./cookie-middleware";
+export { keepPathRouting } from "./path-routing";

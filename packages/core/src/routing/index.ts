@@ -2,11 +2,11 @@ export { ChannelNameRouter } from "./channel-name-router";
 export { converters, type PathConverter } from "./converters";
 export { type ProtocolTypeMapping, ProtocolTypeRouter } from "./protocol-type-router";
 export {
-  isPathRouting,
-  markPathRouting,
+  DEFAULT_MAX_PATH_LENGTH,
   path,
   Route,
   type RouteOptions,
   rePath,
   URLRouter,
+  type URLRouterOptions,
 } from "./url-router";

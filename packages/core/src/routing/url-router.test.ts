@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured, RouteNotFound } from "../exceptions";
 import type { Application, Receive, Scope, Send } from "../protocol/types";
-import { markPathRouting, path, type Route, rePath, URLRouter } from "./url-router";
+import { DEFAULT_MAX_PATH_LENGTH, markPathRouting, path, type Route, rePath, URLRouter } from "./url-router";
 
 const receive: Receive = () => new Promise(() => {});
 const send: Send = async () => {};
@@ -389,6 +389,66 @@ describe("URLRouter", () => {
       expect(() => path(/x/ as unknown as string, async () => {})).toThrow(
         "path() takes a string pattern; use rePath() for a RegExp.",
       );
+    });
+  });
+
+  // CVE-2024-45296's shape: with `[^/]+` groups these take cubic time (a 3 KB path stalled the
+  // event loop for 6 s; 50 KB would take hours). Compiled next to their literals they match in one
+  // pass, so each test ends in milliseconds (before the fix, the run never ends).
+  describe("adversarial paths cannot backtrack", () => {
+    const hostile = (separator: string, count: number) => `x${separator.repeat(count)}/enX/`;
+    const cases: Array<[string, string]> = [
+      ["<str:a>-<str:b>-<str:c>/end/", "-"],
+      [":a-:b-:c/end/", "-"],
+      ["<slug:a>.<slug:b>.<slug:c>/end/", "."],
+      ["<int:a>.<int:b>.<int:c>/end/", "."],
+      ["*a-*b-*c/end/", "-"],
+      ["<path:a>-<path:b>-<path:c>/end/", "-"],
+      ["<str:a>--<str:b>--<str:c>/end/", "--"],
+      ["<path:a>/<path:b>/<path:c>/end/", "/"],
+      ["{:a-}{:b-}:c/end/", "-"],
+    ];
+    it.each(cases)("%s on a 50,000-separator path", (pattern, separator) => {
+      const hostilePath = hostile(separator, 50_000);
+      const route = path(pattern, endpoint("x", []));
+      expect(route.matcher()(hostilePath.replace(/^x/, "1"))).toBeNull();
+      expect(route.matcher()(hostilePath)).toBeNull();
+    });
+
+    it("greedy captures keep Django's split", () => {
+      const route = path("<str:a>-<str:b>-<str:c>/end/", endpoint("x", []));
+      expect(route.matcher()("x-y-z-w/end/")?.kwargs).toEqual({ a: "x-y", b: "z", c: "w" });
+      expect(path(":a.:b", endpoint("x", [])).matcher()("archive.tar.gz")?.kwargs).toEqual({
+        a: "archive.tar",
+        b: "gz",
+      });
+      expect(path("<int:a>-<str:b>", endpoint("x", [])).matcher()("12-x-y")?.kwargs).toEqual({
+        a: 12,
+        b: "x-y",
+      });
+      expect(path("*a/<str:b>/*c", endpoint("x", [])).matcher()("p/q/r/s")?.kwargs).toEqual({
+        a: "p/q",
+        b: "r",
+        c: "s",
+      });
+    });
+
+    it("two parameters with no text between them are refused at startup, naming what to do", () => {
+      expect(() => path("<str:a><str:b>/", endpoint("x", []))).toThrow(
+        /"b" follows another parameter with no text between them; put a literal/,
+      );
+      expect(() => path("<uuid:a><str:b>/", endpoint("x", []))).not.toThrow();
+    });
+
+    it("a path over maxPathLength is RouteNotFound that names the limit and the option", async () => {
+      const hits: Array<{ name: string | number; scope: Scope }> = [];
+      const router = URLRouter([path("*rest", endpoint("all", hits))]);
+      expect((await resolve(router, hits, `/${"a".repeat(DEFAULT_MAX_PATH_LENGTH - 1)}`)).name).toBe("all");
+      const error = await routeError(router, `/${"a".repeat(DEFAULT_MAX_PATH_LENGTH)}`);
+      expect(error).toBeInstanceOf(RouteNotFound);
+      expect(error.message).toMatch(/4097 characters.*longest routable path is 4096.*maxPathLength/);
+      const small = URLRouter([path("*rest", endpoint("all", hits))], { maxPathLength: 10 });
+      expect(await routeError(small, "/abcdefghijk")).toBeInstanceOf(RouteNotFound);
     });
   });
 });

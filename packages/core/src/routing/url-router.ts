@@ -66,27 +66,30 @@ export class Route {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const DJANGO_PARAM = /<(?:([a-zA-Z_]\w*):)?([a-zA-Z_]\w*)>/g;
 
-/** Compiles path-to-regexp tokens (`:room`, `*rest`, `{optional}`) into a regex source, collecting captures. */
-function tokensToRegex(tokens: Token[], captures: Capture[]): string {
-  let out = "";
-  for (const token of tokens) {
-    if (token.type === "text") out += escapeRegExp(token.value);
-    else if (token.type === "group") out += `(?:${tokensToRegex(token.tokens, captures)})?`;
-    else {
-      const group = `g${captures.length}`;
-      captures.push({ group, name: token.name, converter: undefined });
-      out += `(?<${group}>${token.type === "wildcard" ? ".+" : "[^/]+"})`;
-    }
-  }
-  return out;
+/** A pattern as literal text, captures and optional groups, before it is compiled. */
+type Part =
+  | { kind: "text"; value: string }
+  | { kind: "capture"; name: string; converter: PathConverter | undefined; shape: PathConverter }
+  | { kind: "group"; parts: Part[] };
+
+/** What a `:param` and a `*wildcard` match (a `*wildcard` crosses segments, like `<path:…>`). */
+const PARAM: PathConverter = converters.str!;
+const WILDCARD: PathConverter = converters.path!;
+
+function tokensToParts(tokens: Token[]): Part[] {
+  return tokens.map((token): Part => {
+    if (token.type === "text") return { kind: "text", value: token.value };
+    if (token.type === "group") return { kind: "group", parts: tokensToParts(token.tokens) };
+    const shape = token.type === "wildcard" ? WILDCARD : PARAM;
+    return { kind: "capture", name: token.name, converter: undefined, shape };
+  });
 }
 
-function compilePathPattern(pattern: string): { source: string; captures: Capture[] } {
-  const captures: Capture[] = [];
-  let source = "";
+function patternToParts(pattern: string): Part[] {
+  const parts: Part[] = [];
   let last = 0;
   for (const m of pattern.matchAll(DJANGO_PARAM)) {
-    source += tokensToRegex(parse(pattern.slice(last, m.index)).tokens, captures);
+    parts.push(...tokensToParts(parse(pattern.slice(last, m.index)).tokens));
     const converterName = m[1] ?? "str";
     const converter = converters[converterName];
     if (!converter) {
@@ -94,12 +97,90 @@ function compilePathPattern(pattern: string): { source: string; captures: Captur
         `path("${pattern}"): unknown converter "${converterName}"; use one of ${Object.keys(converters).join(", ")}.`,
       );
     }
-    const group = `g${captures.length}`;
-    captures.push({ group, name: m[2]!, converter });
-    source += `(?<${group}>${converter.regex})`;
+    parts.push({ kind: "capture", name: m[2]!, converter, shape: converter });
     last = m.index + m[0].length;
   }
-  source += tokensToRegex(parse(pattern.slice(last)).tokens, captures);
+  parts.push(...tokensToParts(parse(pattern.slice(last)).tokens));
+  return parts;
+}
+
+/**
+ * Where the compiler is: what kind of repeating capture came last (none after a fixed-shape one such
+ * as `uuid`), the literal text since it, and whether an optional group came in between.
+ */
+interface CompileState {
+  previous: "none" | "param" | "wildcard";
+  /** The character class of the last repeating capture. */
+  previousChar: string;
+  text: string;
+  afterGroup: boolean;
+}
+
+/** `char` (a one-character class) that cannot start `text`. */
+function charNotStarting(char: string, text: string): string {
+  if (text.length === 1 && char.startsWith("[^"))
+    return `[^${text.replace(/[\\\]^-]/g, "\\$&")}${char.slice(2)}`;
+  return `(?:(?!${escapeRegExp(text)})${char})`;
+}
+
+/**
+ * Compiles parts into a regex source that cannot backtrack polynomially (CVE-2024-45296, as
+ * path-to-regexp 8 does): a capture that follows another one in the same segment (or a wildcard
+ * after a wildcard) may not contain the literal text between them, so `<str:a>-<str:b>-<str:c>` has
+ * one way to split any path instead of thousands. Greedy captures keep Django's results
+ * (`"x-y-z"` → a `"x-y"`, b `"z"`). Two captures with no text between them are refused.
+ */
+function compileParts(parts: Part[], captures: Capture[], state: CompileState, pattern: string): string {
+  let out = "";
+  for (const part of parts) {
+    if (part.kind === "text") {
+      out += escapeRegExp(part.value);
+      state.text += part.value;
+      continue;
+    }
+    if (part.kind === "group") {
+      const inner: CompileState = { ...state };
+      const before = captures.length;
+      out += `(?:${compileParts(part.parts, captures, inner, pattern)})?`;
+      if (captures.length > before) Object.assign(state, inner, { afterGroup: true });
+      continue;
+    }
+    const group = `g${captures.length}`;
+    captures.push({ group, name: part.name, converter: part.converter });
+    const { char, regex, crossesSegments } = part.shape;
+    if (char === undefined) {
+      out += `(?<${group}>${regex})`;
+      Object.assign(state, { previous: "none", text: "", afterGroup: false });
+      continue;
+    }
+    let exclude = "";
+    if (state.previous !== "none") {
+      if (state.text === "" && !state.afterGroup) {
+        throw new ImproperlyConfigured(
+          `path("${pattern}"): "${part.name}" follows another parameter with no text between them; put a literal (such as "-" or "/") between the two.`,
+        );
+      }
+      const sameSegment = !state.text.includes("/");
+      // A previous capture that cannot hold the text's first character ends where the text starts.
+      const bounded = state.text !== "" && !new RegExp(`^${state.previousChar}$`).test(state.text[0]!);
+      if (!bounded && (sameSegment || (crossesSegments && state.previous === "wildcard")))
+        exclude = state.text;
+    }
+    out += `(?<${group}>${exclude ? charNotStarting(char, exclude) : char}+)`;
+    Object.assign(state, {
+      previous: crossesSegments ? "wildcard" : "param",
+      previousChar: char,
+      text: "",
+      afterGroup: false,
+    });
+  }
+  return out;
+}
+
+function compilePathPattern(pattern: string): { source: string; captures: Capture[] } {
+  const captures: Capture[] = [];
+  const state: CompileState = { previous: "none", previousChar: "", text: "", afterGroup: false };
+  const source = compileParts(patternToParts(pattern), captures, state, pattern);
   return { source, captures };
 }
 
@@ -174,12 +255,26 @@ export function rePath(regex: RegExp | string, app: Application, options: RouteO
   );
 }
 
+/** The longest path `URLRouter` routes by default (characters, after `root_path`). */
+export const DEFAULT_MAX_PATH_LENGTH = 4096;
+
+/** Options of `URLRouter`. */
+export interface URLRouterOptions {
+  /**
+   * The longest path (in characters) the outermost router matches; a longer one is `RouteNotFound`
+   * without trying any route, so no pattern spends time on an oversized path.
+   * @default 4096
+   */
+  maxPathLength?: number;
+}
+
 /**
  * Routes by URL path to the first matching route (`path()` / `rePath()`); nest routers for prefixes.
  * Matches land in `scope.url_route`, the unmatched rest in `scope.path_remaining`. No match:
  * `RouteNotFound` at the top; a nested router's miss makes the outer router try its next route.
  */
-export function URLRouter(routes: Route[]): Application {
+export function URLRouter(routes: Route[], options: URLRouterOptions = {}): Application {
+  const maxPathLength = options.maxPathLength ?? DEFAULT_MAX_PATH_LENGTH;
   if (!Array.isArray(routes))
     throw new ImproperlyConfigured("URLRouter takes an array of path() / rePath() routes.");
   const compiled = routes.map((route, index) => {
@@ -210,6 +305,11 @@ export function URLRouter(routes: Route[]): Application {
         }
         remaining = remaining.slice(rootPath.length);
       }
+    }
+    if (outermost && remaining.length > maxPathLength) {
+      throw new RouteNotFound(
+        `No route tried for a path of ${remaining.length} characters: the longest routable path is ${maxPathLength} (URLRouter's maxPathLength option).`,
+      );
     }
     const stripped = remaining.replace(/^\/+/, "");
     const outer: UrlRoute = scope.url_route ?? { args: [], kwargs: {} };

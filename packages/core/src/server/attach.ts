@@ -51,13 +51,11 @@ export function attach(
   if (options.routeHttp === true) {
     previous = httpServer.listeners("request") as RequestListener[];
     const fallthrough = (req: IncomingMessage, res: ServerResponse): void => {
-      if (previous.length === 0) {
-        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not Found");
-        return;
-      }
       for (const listener of previous) listener.call(httpServer, req, res);
     };
-    onRequest = (req, res) => protocol.handleRequest(req, res, fallthrough);
+    // With no other handler, the server itself answers an unrouted request with 404 (and logs it).
+    const handOver = previous.length === 0 ? null : fallthrough;
+    onRequest = (req, res) => protocol.handleRequest(req, res, handOver);
     httpServer.removeAllListeners("request");
     httpServer.on("request", onRequest);
   }

@@ -31,15 +31,16 @@ const HEADERS_SENT = 2;
 const AWAITING_TRAILERS = 3;
 const COMPLETE = 4;
 
-/** Plain-text error responses the server writes itself. */
-export function writePlainResponse(res: HttpResponse, status: number, text: string): void {
+/** Plain-text error responses the server writes itself. Returns the body bytes sent (for the access log). */
+export function writePlainResponse(res: HttpResponse, status: number, text: string): number {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return 0;
   }
   const body = Buffer.from(text, "utf8");
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
   res.end(body);
+  return body.length;
 }
 
 /** Where `attach({ routeHttp })` sends a request the application raised `RouteNotFound` on. */
@@ -240,7 +241,7 @@ export class HttpInstance extends ApplicationInstance {
     this.timeoutAt = 0;
     if (this.state === NOT_STARTED || this.state === STARTED) {
       this.state = COMPLETE;
-      writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
+      this.bytesSent += writePlainResponse(this.res, 503, "Application failed to respond within time limit.");
     }
   }
 
@@ -271,7 +272,7 @@ export class HttpInstance extends ApplicationInstance {
     }
     this.server.logger.error(`Application returned without sending a response (${this.scope.path}).`);
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
 
   protected onApplicationError(error: unknown): void {
@@ -279,6 +280,12 @@ export class HttpInstance extends ApplicationInstance {
       this.res.off("close", this.onResponseClose);
       // attach() serves node:http and node:https servers only: the request is HTTP/1.x here.
       this.fallthrough(this.req as IncomingMessage, this.res as ServerResponse);
+      return;
+    }
+    if (error instanceof RouteNotFound && (this.state === NOT_STARTED || this.state === STARTED)) {
+      // No route matched: the client's mistake, not the application's. 404, and only the access log.
+      this.state = COMPLETE;
+      if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
     this.server.logger.error(
@@ -291,7 +298,7 @@ export class HttpInstance extends ApplicationInstance {
       return;
     }
     this.state = COMPLETE;
-    writePlainResponse(this.res, 500, "Internal Server Error");
+    this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
 }
 

@@ -3,6 +3,7 @@ import { STATUS_CODES } from "node:http";
 import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
+import { RouteNotFound } from "../exceptions";
 import type { SendEvent, WebSocketScope } from "../protocol/types";
 import { withoutConnectionHeaders } from "./http2-protocol";
 import { ApplicationInstance, clock } from "./instance";
@@ -243,7 +244,9 @@ export class WebSocketInstance extends ApplicationInstance {
     const denying = this.state === DENYING;
     this.endHandshake();
     if (this.server.accessLog)
-      this.server.logger.info(`${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (${why})`);
+      this.server.logger.info(
+        `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
+      );
     if (denying) socket.destroy();
     else if (this.h2 !== null) respondOnStream(this.h2, status, text);
     else writeRawResponse(socket, status, text);
@@ -479,9 +482,26 @@ export class WebSocketInstance extends ApplicationInstance {
     );
   }
 
-  closed(code: number, reason: Buffer): void {
+  /** The close code ws sent when it failed the connection (1009 too big, 1007 bad UTF-8, 1002). */
+  private failedWith = 0;
+
+  failed(error: Error & { code?: string }): void {
+    const code = typeof error.code === "string" ? error.code : "";
+    if (!code.startsWith("WS_ERR_")) return; // a socket error: no close frame went out (1006)
+    this.failedWith =
+      code === "WS_ERR_INVALID_UTF8"
+        ? 1007
+        : code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" || code === "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"
+          ? 1009
+          : 1002;
+  }
+
+  closed(rawCode: number, reason: Buffer): void {
     this.server.sockets.delete(this);
     this.ws = null;
+    // ws stops reading once it fails a connection, so it reports 1006 although the client got
+    // the code ws sent: the application sees that code, as the client did.
+    const code = rawCode === 1006 && this.failedWith !== 0 ? this.failedWith : rawCode;
     if (this.server.accessLog)
       this.server.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
@@ -549,6 +569,11 @@ export class WebSocketInstance extends ApplicationInstance {
   }
 
   protected onApplicationError(error: unknown): void {
+    if (error instanceof RouteNotFound && this.state === HANDSHAKE) {
+      // No route matched: the client's mistake. A real 404 response, and only the access log.
+      this.reject(404, "Not Found", "no route");
+      return;
+    }
     this.server.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
@@ -567,8 +592,9 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 function onPong(this: WebSocket): void {
   (this as TaggedWebSocket)[INSTANCE].ponged();
 }
-function onError(): void {
+function onError(this: WebSocket, error: Error): void {
   // ws closes the socket after an error (1009, 1002, 1007, a reset); 'close' tells the application.
+  (this as TaggedWebSocket)[INSTANCE].failed(error);
 }
 
 /**

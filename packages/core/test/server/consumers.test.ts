@@ -1,6 +1,6 @@
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { describe, expect, it } from "vitest";
 import { AsyncWebsocketConsumer } from "../../src/consumers/index";
+import { InMemoryChannelLayer } from "../../src/layers/in-memory-layer";
 import { channelLayers } from "../../src/layers/registry";
 import { ProtocolTypeRouter, path, URLRouter } from "../../src/routing/index";
 import { connect, NewsEvents, Recorder, start, within } from "./helpers";

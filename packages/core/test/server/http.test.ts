@@ -203,6 +203,8 @@ describe("HTTP requests", () => {
     const response = await fetch(`${server.url}/boom/`);
     expect(response.status).toBe(500);
     expect(await response.text()).toBe("Internal Server Error");
+    // The access log counts the bytes the server's own response sent (21), not 0.
+    await server.logger.waitFor("info", '"GET /boom/ HTTP/1.1" 500 21');
     const error = server.logger.lines.find((l) => l.level === "error");
     expect(error?.message).toContain("/boom/");
     expect(String(error?.error)).toContain("kaboom");

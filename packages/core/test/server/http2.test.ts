@@ -1,9 +1,9 @@
 import { request as http1Request } from "node:http";
 import { constants } from "node:http2";
-import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncHttpConsumer } from "../../src/consumers/index";
 import { ImproperlyConfigured } from "../../src/exceptions";
+import { InMemoryChannelLayer } from "../../src/layers/in-memory-layer";
 import type { Application, HttpScope } from "../../src/protocol/types";
 import { ProtocolTypeRouter, path, URLRouter } from "../../src/routing/index";
 import { connect, deferred, NewsEvents, Recorder, start, within } from "./helpers";

@@ -36,8 +36,8 @@ describe("LiveServer", () => {
       expect(await client.text(0)).toBe("echo: hi");
       client.ws.close(4001);
       expect((await client.closed).code).toBe(4001);
-      // No route: the router raises before accept, the server answers 500.
-      expect((await fetch(`${live.url}/nowhere/`)).status).toBe(500);
+      // No route: the router raises RouteNotFound before accept, the server answers 404.
+      expect((await fetch(`${live.url}/nowhere/`)).status).toBe(404);
     } finally {
       await live.close();
     }

@@ -493,7 +493,7 @@ describe("WebSocket frames and close codes", () => {
 });
 
 describe("WebSocket limits", () => {
-  it("a message larger than maxMessageBytes closes the socket with 1009", async () => {
+  it("a message larger than maxMessageBytes closes the socket with 1009, and the app sees 1009 too", async () => {
     const rec = new Recorder();
     const server = await start(echoApp(rec), { maxMessageBytes: 1024 });
     const client = await connect(server.wsUrl);
@@ -501,7 +501,18 @@ describe("WebSocket limits", () => {
     expect(await client.text(0)).toHaveLength(1024);
     client.ws.send("x".repeat(1025));
     expect((await client.closed).code).toBe(1009);
-    await rec.event("websocket.disconnect");
+    expect(await rec.event("websocket.disconnect")).toMatchObject({ code: 1009 });
+    expect(server.logger.has("info", "WSDISCONNECT / 1009")).toBe(true);
+  });
+
+  it("invalid UTF-8 in a text frame closes with 1007, which the app sees too", async () => {
+    const rec = new Recorder();
+    const server = await start(echoApp(rec));
+    const client = await connect(server.wsUrl, undefined, { skipUTF8Validation: true });
+    // A text frame (opcode 1) whose payload is not UTF-8; ws's client sends it as given.
+    client.ws.send(Buffer.from([0xff, 0xfe]), { binary: false });
+    expect((await client.closed).code).toBe(1007);
+    expect(await rec.event("websocket.disconnect")).toMatchObject({ code: 1007 });
   });
 
   it("a client that does not read is closed with 1013 once maxBufferedBytes are queued", async () => {

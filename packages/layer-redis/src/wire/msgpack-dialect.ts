@@ -1,4 +1,5 @@
-import { copyMessage, InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { InvalidMessageError, type LayerMessage } from "@channels-ts/core";
+import { copyMessage } from "@channels-ts/core/layers";
 import { Decoder, Encoder } from "@msgpack/msgpack";
 
 // Python's msgpack dialect (packb use_bin_type=True / unpackb raw=False): str ↔ str, bytes ↔ bin,

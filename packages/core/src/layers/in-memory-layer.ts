@@ -1,12 +1,8 @@
-import {
-  BaseChannelLayer,
-  type BaseChannelLayerOptions,
-  ChannelFull,
-  ChannelLayerClosed,
-  copyMessage,
-  type LayerMessage,
-  WaitingReceivers,
-} from "@channels-ts/core";
+import { ChannelFull, ChannelLayerClosed } from "../exceptions";
+import type { LayerMessage } from "../protocol/types";
+import { BaseChannelLayer, type BaseChannelLayerOptions } from "./base";
+import { copyMessage } from "./message";
+import { WaitingReceivers } from "./waiting-receivers";
 
 /** Options of `InMemoryChannelLayer`: those of every layer. */
 export interface InMemoryChannelLayerOptions extends BaseChannelLayerOptions {}

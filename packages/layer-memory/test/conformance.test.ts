@@ -1,0 +1,4 @@
+import { describeChannelLayer } from "@channels-ts/layer-conformance";
+import { InMemoryChannelLayer } from "../src/index";
+
+describeChannelLayer("InMemoryChannelLayer", (options) => new InMemoryChannelLayer(options));

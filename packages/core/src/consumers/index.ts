@@ -1,5 +1,4 @@
-<<<<<<< HEAD
-export { AsyncConsumer, type ConsumerApplication, type ConsumerMessage } from "./async-consumer";
+export { AsyncConsumer, type ConsumerApplication } from "./async-consumer";
 export {
   AsyncEnvelopeConsumer,
   ClientRequestError,
@@ -7,10 +6,6 @@ export {
   ENVELOPE_VERSION,
   RequestRefused,
 } from "./envelope-consumer";
-export { getHandlerName } from "./handler-name";
-=======
-export { AsyncConsumer, type ConsumerApplication } from "./async-consumer";
->>>>>>> main
 export { AsyncHttpConsumer, type HeadersInit } from "./http-consumer";
 export { AsyncJsonWebsocketConsumer } from "./json-websocket-consumer";
 export type {

@@ -501,6 +501,14 @@ describe("connect()", () => {
     expect(() => connect("ws://x.test/")).toThrow(/import \{ WebSocket \} from "ws"/);
   });
 
+  it("keeps an error listener on every socket, even a dropped one (ws throws errors nobody listens to)", () => {
+    open();
+    const first = FakeWebSocket.last;
+    expect(first.onerror).toBeTypeOf("function");
+    first.serverClose(1006);
+    expect(first.onerror).toBeTypeOf("function");
+  });
+
   it("offers the subprotocols given", () => {
     open({ protocols: ["chat.v1"] });
     expect(FakeWebSocket.last.protocols).toEqual(["chat.v1"]);

@@ -301,8 +301,9 @@ export class ChannelSocket<P extends SocketProtocol = SocketProtocol> {
     };
     ws.onmessage = (event: { data: unknown }) => this.receive(event.data);
     ws.onclose = (event: { code: number; reason: string }) => this.lost(event.code, event.reason);
-    // An error is always followed by a close, which does the work.
-    ws.onerror = null;
+    // An error is always followed by a close, which does the work. A listener must be there all the
+    // same: ws (Node) throws an 'error' event nobody listens to.
+    ws.onerror = () => {};
   }
 
   /** Stops listening to the current connection. */

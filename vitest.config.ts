@@ -17,6 +17,8 @@ export default defineConfig({
       { find: /^@channels-ts\/layer-redis$/, replacement: src("layer-redis/src/index.ts") },
       { find: /^@channels-ts\/layer-rabbitmq$/, replacement: src("layer-rabbitmq/src/index.ts") },
       { find: /^@channels-ts\/layer-conformance$/, replacement: src("layer-conformance/src/index.ts") },
+      { find: /^@channels-ts\/test-support\/vitest$/, replacement: src("test-support/src/vitest.ts") },
+      { find: /^@channels-ts\/test-support$/, replacement: src("test-support/src/index.ts") },
     ],
   },
   test: {

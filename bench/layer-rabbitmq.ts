@@ -3,8 +3,9 @@
  * suite). Two layer instances stand for two processes. Run from the repo root:
  *   bench/node_modules/.bin/tsx bench/layer-rabbitmq.ts
  */
+
+import { startRabbitMQ } from "@channels-ts/test-support";
 import { RabbitMQChannelLayer } from "../packages/layer-rabbitmq/src/index";
-import { startRabbitMQ } from "../packages/layer-rabbitmq/test/rabbitmq-server";
 
 const broker = await startRabbitMQ();
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString("en");

@@ -2,7 +2,7 @@
  * Throughput of RedisChannelLayer against a private redis-server on loopback (not part of the test
  * suite). Run from the repo root:  bench/node_modules/.bin/tsx bench/layer-redis.ts
  */
-import { startRedisServer } from "../packages/layer-conformance/src/redis-server";
+import { startRedisServer } from "@channels-ts/test-support";
 import { RedisChannelLayer } from "../packages/layer-redis/src/index";
 
 const server = await startRedisServer();

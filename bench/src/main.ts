@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startRedisServer } from "@channels-ts/layer-conformance";
+import { startRedisServer } from "@channels-ts/test-support";
 import { Redis } from "ioredis";
 import { benchConfig } from "./config";
 import { ensureBuilt } from "./proc/build";

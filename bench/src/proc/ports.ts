@@ -1,6 +1,6 @@
 // Free loopback ports, and waiting until a child listens on one.
 import { Socket } from "node:net";
-import { freePort } from "@channels-ts/layer-conformance";
+import { freePort } from "@channels-ts/test-support";
 import type { Child } from "./child";
 
 export { freePort };

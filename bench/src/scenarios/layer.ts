@@ -3,7 +3,7 @@
 // and channels_redis, driven by the same loops.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { startRabbitMQ } from "../../../packages/layer-rabbitmq/test/rabbitmq-server";
+import { startRabbitMQ } from "@channels-ts/test-support";
 import { BENCH_DIR, Child, nodeArgs } from "../proc/child";
 import { SERVER_CPU } from "../proc/load";
 import type { Row, Scenario } from "../report/table";

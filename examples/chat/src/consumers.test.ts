@@ -1,6 +1,6 @@
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
-import { useChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
+import { useChannelLayer } from "@channels-ts/test-support/vitest";
 import { describe, expect, it } from "vitest";
 import { websocketRoutes } from "./asgi";
 import { MAX_MESSAGE_LENGTH, type ServerFrame } from "./consumers";

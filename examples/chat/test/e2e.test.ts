@@ -4,11 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type RedisServerHandle,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatProcess, startChat } from "./chat-process";
@@ -251,20 +248,18 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
 
   describe("on two processes sharing a Redis layer", () => {
     const redisSkip = redisServerSkipReason();
-    let redis: RedisServerHandle;
+    const redis = useRedis();
     let one: ChatProcess;
     let two: ChatProcess;
     beforeAll(async () => {
       if (redisSkip) return;
-      redis = await startRedisServer();
       [one, two] = await Promise.all([
-        startChat({ REDIS_URL: redis.url }),
-        startChat({ REDIS_URL: redis.url }),
+        startChat({ REDIS_URL: redis().url }),
+        startChat({ REDIS_URL: redis().url }),
       ]);
     }, 90_000);
     afterAll(async () => {
       await Promise.all([one?.stop(), two?.stop()]);
-      await redis?.stop();
     });
 
     it.skipIf(redisSkip !== undefined)(
@@ -293,7 +288,7 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
         await one.stop();
         await expectState(typist, "disconnected");
         await say(typist, "written during the outage");
-        one = await startChat({ REDIS_URL: redis.url, PORT: String(port) });
+        one = await startChat({ REDIS_URL: redis().url, PORT: String(port) });
         await expectState(typist, "connected");
         await logText(reader, "written during the outage");
         // Once: a later message arrives after it, and the first is there a single time.

@@ -32,7 +32,9 @@ export type WebSocketClass = new (url: string, protocols?: string | string[]) =>
 
 /** How a connection ended. */
 export interface CloseInfo {
+  /** The close code (1006 when the connection was lost, or left for want of a heartbeat reply). */
   code: number;
+  /** The close reason, often empty. */
   reason: string;
   /** Whether the socket will try again. */
   willReconnect: boolean;
@@ -40,6 +42,7 @@ export interface CloseInfo {
 
 /** Why a request failed: `message` says it in words, `reason` for code. */
 export class RequestError extends Error {
+  /** `"RequestError"`. */
   override name = "RequestError";
   constructor(
     message: string,
@@ -48,6 +51,34 @@ export class RequestError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The offline queue: what waits while the socket is not open. */
+export interface QueueOptions {
+  /**
+   * How many messages (requests included) may wait.
+   * @default 100
+   */
+  max?: number;
+  /**
+   * When full: `drop-oldest` drops the oldest waiting message, `refuse` refuses the new one.
+   * @default "drop-oldest"
+   */
+  whenFull?: "drop-oldest" | "refuse";
+}
+
+/** Dead-connection detection. */
+export interface HeartbeatOptions {
+  /**
+   * Silence, in ms, after which the client pings.
+   * @default 20_000
+   */
+  intervalMs?: number;
+  /**
+   * How long after the ping, in ms, a still silent connection is given up.
+   * @default 10_000
+   */
+  timeoutMs?: number;
 }
 
 /** Options of `connect()`. */
@@ -76,14 +107,14 @@ export interface ConnectOptions<P extends SocketProtocol = SocketProtocol> {
    * `refuse` refuses the new one; either way the `dropped` event says which.
    * @default { max: 100, whenFull: "drop-oldest" }
    */
-  queue?: { max?: number; whenFull?: "drop-oldest" | "refuse" };
+  queue?: QueueOptions;
   /**
    * Dead-connection detection, once the server said it speaks the envelope: after `intervalMs`
    * without a frame the client pings; without any frame `timeoutMs` later it drops the connection
    * and reconnects. `false` turns it off.
    * @default { intervalMs: 20_000, timeoutMs: 10_000 }
    */
-  heartbeat?: { intervalMs?: number; timeoutMs?: number } | false;
+  heartbeat?: HeartbeatOptions | false;
   /**
    * How long `request()` waits for its reply, in ms, unless the call says otherwise.
    * @default 10_000

@@ -5,6 +5,8 @@ export {
   type ConnectionState,
   type ConnectOptions,
   connect,
+  type HeartbeatOptions,
+  type QueueOptions,
   RequestError,
   resolveSocketUrl,
   type SocketEvents,

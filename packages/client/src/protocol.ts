@@ -23,7 +23,9 @@ export interface SocketProtocol {
 
 /** One kind of request and the reply it gets. */
 export interface RequestPair {
+  /** What the requester sends. */
   request: unknown;
+  /** What the answer to that request carries. */
   reply: unknown;
 }
 

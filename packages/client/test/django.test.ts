@@ -1,8 +1,8 @@
 // Plain mode against Django: the client talks to a real Django Channels AsyncJsonWebsocketConsumer
 // under Daphne, which knows nothing of the envelope. Frames must be exactly the app's JSON.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@channels-ts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type CloseInfo, connect } from "../src/index";
@@ -24,17 +24,6 @@ function daphneSkipReason(): string | undefined {
 
 const skipReason = daphneSkipReason();
 if (skipReason) console.warn(`client Django test skipped: ${skipReason}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let daphne: ChildProcess | undefined;
 let url = "";

@@ -1,27 +1,9 @@
 // The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
-import { AsyncWebsocketConsumer } from "@channels-ts/core";
 import { InMemoryChannelLayer } from "@channels-ts/core/layers";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
 import { expect, it } from "vitest";
+import { ChatConsumer } from "./fixtures/chat-consumer";
 import { useChannelLayer } from "./support/layers";
-
-export class ChatConsumer extends AsyncWebsocketConsumer {
-  roomGroupName = "chat_chat_room";
-  async connect() {
-    await this.channelLayer!.groupAdd(this.roomGroupName, this.channelName);
-    await this.accept();
-  }
-  async disconnect(code: number) {
-    await this.channelLayer!.groupDiscard(this.roomGroupName, this.channelName);
-  }
-  async receive(textData?: string) {
-    const { message } = JSON.parse(textData!);
-    await this.channelLayer!.groupSend(this.roomGroupName, { type: "chat_message", message });
-  }
-  async chat_message(event: { message: string }) {
-    await this.send(JSON.stringify({ message: event.message }));
-  }
-}
 
 const layer = useChannelLayer(() => new InMemoryChannelLayer());
 

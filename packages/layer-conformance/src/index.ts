@@ -4,7 +4,9 @@
  *
  *   describeChannelLayer("InMemoryChannelLayer", (options) => new InMemoryChannelLayer(options));
  *
- * The factory gets the options a case needs (capacity, expiry, …) and must return a fresh, empty layer.
+ * The factory gets the options a case needs (capacity, expiry, …) and must return a fresh, empty
+ * layer. A layer that cannot do what some cases check lists them in `skip`, each with a reason:
+ * they are reported as skipped, with the reason in their name, never left out silently.
  */
 import {
   type BaseChannelLayerOptions,
@@ -15,9 +17,29 @@ import {
   InvalidMessageError,
   type LayerMessage,
 } from "@channels-ts/core";
-import { afterEach, describe, expect, it } from "vitest";
+import {
+  afterEach,
+  beforeEach,
+  expect,
+  type TestFunction,
+  vi,
+  describe as vitestDescribe,
+  it as vitestIt,
+} from "vitest";
 
 export type LayerFactory = (options: BaseChannelLayerOptions) => ChannelLayer | Promise<ChannelLayer>;
+
+/** Cases a layer does not run, and why. */
+export interface SkippedCases {
+  /** Why the layer cannot pass these cases; shown in each skipped case's name. */
+  reason: string;
+  /**
+   * Case names as the report shows them (without the layer's prefix), or whole groups:
+   * `"send and receive"`, `"newChannel"`, `"capacity"`, `"expiry"`, `"groups"`, `"flush and close"`,
+   * `"after close"`, `"bad input"`. A name that matches no case fails the suite.
+   */
+  tests: string[];
+}
 
 export interface ConformanceOptions {
   /**
@@ -26,19 +48,19 @@ export interface ConformanceOptions {
    * @default 100
    */
   expiryMs?: number;
-  /** Layers that cannot bound a channel's length (pub/sub) skip the capacity cases. */
-  capacity?: boolean;
-  /** Layers without message expiry (pub/sub) skip the expiry cases. */
-  expiry?: boolean;
-  /** Layers that drop messages nobody is listening for (pub/sub) skip the queueing cases. */
-  queues?: boolean;
+  /**
+   * The layer's clock is this process's `Date.now()` and timers, so the expiry cases run on
+   * vitest's fake timers instead of sleeping. Layers whose expiry runs in a server (Redis,
+   * RabbitMQ) leave it off.
+   * @default false
+   */
+  fakeTimers?: boolean;
+  /**
+   * Cases this layer does not run, each group of them with its reason (as Hono's `skip: [{ reason, tests }]`).
+   * @default []
+   */
+  skip?: SkippedCases[];
 }
-
-// Cases a layer does not support are left out, not skipped: CI requires that no test is skipped.
-const itIf = (condition: boolean) =>
-  condition ? it : (((..._args: unknown[]) => {}) as unknown as typeof it);
-const describeIf = (condition: boolean) =>
-  condition ? describe : (((..._args: unknown[]) => {}) as unknown as typeof describe);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +88,55 @@ export function describeChannelLayer(
   options: ConformanceOptions = {},
 ): void {
   const expiryMs = options.expiryMs ?? 100;
-  const queues = options.queues !== false;
+  const fakeTimers = options.fakeTimers ?? false;
+  const skips = options.skip ?? [];
+  const matched = new Set<string>();
+  let group: string | undefined;
+  const skipReason = (title: string): string | undefined => {
+    for (const entry of skips) {
+      for (const name of entry.tests) {
+        if (name !== title && name !== group) continue;
+        matched.add(name);
+        return entry.reason;
+      }
+    }
+    return undefined;
+  };
+  const skippedTitle = (title: string, reason: string) => `${title} [skipped: ${reason}]`;
+  // The suite's own `describe` and `it`: they remember the group, and skip what the skip list names.
+  const describe = (name: string, body: () => void) =>
+    vitestDescribe(name, () => {
+      group = name;
+      try {
+        body();
+      } finally {
+        group = undefined;
+      }
+    });
+  const it = Object.assign(
+    (title: string, fn: TestFunction) => {
+      const reason = skipReason(title);
+      if (reason === undefined) vitestIt(title, fn);
+      else vitestIt.skip(skippedTitle(title, reason), fn);
+    },
+    {
+      each: ((cases: readonly unknown[]) => (title: string, fn: (...args: never[]) => unknown) => {
+        const reason = skipReason(title);
+        const each = (reason === undefined ? vitestIt : vitestIt.skip).each(cases as unknown[]);
+        return each(reason === undefined ? title : skippedTitle(title, reason), fn as () => Promise<void>);
+      }) as unknown as typeof vitestIt.each,
+    },
+  );
+  // Expiry on the layer's clock: fake timers where the layer allows them, real time otherwise.
+  const elapse = async (ms: number) => {
+    if (fakeTimers) await vi.advanceTimersByTimeAsync(ms);
+    else await sleep(ms);
+  };
+  const receiveAfter = async (layer: ChannelLayer, channel: string, ms: number) => {
+    const received = receiveWithin(layer, channel, ms);
+    if (fakeTimers) await vi.advanceTimersByTimeAsync(ms);
+    return received;
+  };
   const layers: ChannelLayer[] = [];
   const make = async (layerOptions: BaseChannelLayerOptions = {}) => {
     const layer = await factory({ capacity: 3, ...layerOptions });
@@ -74,16 +144,16 @@ export function describeChannelLayer(
     return layer;
   };
 
-  describe(`${name} (channel layer conformance)`, () => {
+  vitestDescribe(`${name} (channel layer conformance)`, () => {
     afterEach(async () => {
       for (const layer of layers.splice(0)) {
-        await layer.flush().catch(() => {});
+        await layer.flush().catch(() => {}); // a closed layer refuses it
         await layer.close();
       }
     });
 
     describe("send and receive", () => {
-      itIf(queues)("delivers a message sent before the receive", async () => {
+      it("delivers a message sent before the receive", async () => {
         const layer = await make();
         await layer.send("test-channel-1", { type: "test.message", text: "Ahoy-hoy!" });
         await layer.send("test-channel-1", { type: "test.message", text: "Ahoy-hoy!" });
@@ -100,7 +170,7 @@ export function describeChannelLayer(
         expect(await received).toEqual({ type: "test.message", n: 1 });
       });
 
-      itIf(queues)("keeps messages of one channel in FIFO order", async () => {
+      it("keeps messages of one channel in FIFO order", async () => {
         const layer = await make({ capacity: 10 });
         for (let i = 1; i <= 5; i++) await layer.send("test-channel-fifo", { type: "message", n: i });
         const got: unknown[] = [];
@@ -151,8 +221,8 @@ export function describeChannelLayer(
         const second = layer.receive(channel);
         await layer.send(channel, { type: "m", n: 1 });
         await layer.send(channel, { type: "m", n: 2 });
-        const got = [(await first).n, (await second).n];
-        expect(got.sort()).toEqual([1, 2]);
+        expect((await first).n).toBe(1);
+        expect((await second).n).toBe(2);
       });
 
       it("loses no message to a receive that was aborted", async () => {
@@ -194,7 +264,7 @@ export function describeChannelLayer(
       });
     });
 
-    describeIf(options.capacity !== false)("capacity", () => {
+    describe("capacity", () => {
       it("throws ChannelFull on the send past capacity", async () => {
         const layer = await make({ capacity: 3 });
         for (let i = 0; i < 3; i++) await layer.send("test-channel-cap", { type: "m", n: i });
@@ -244,28 +314,35 @@ export function describeChannelLayer(
       });
     });
 
-    describeIf(options.expiry !== false)("expiry", () => {
+    describe("expiry", () => {
+      beforeEach(() => {
+        if (fakeTimers) vi.useFakeTimers();
+      });
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+
       it("drops a message nobody received in time", async () => {
         const layer = await make({ expiryMs });
         await layer.send("test-channel-exp", { type: "m" });
-        await sleep(expiryMs * 1.5 + 20);
-        expect(await receiveWithin(layer, "test-channel-exp", 100)).toBeNull();
+        await elapse(expiryMs * 1.5 + 20);
+        expect(await receiveAfter(layer, "test-channel-exp", 100)).toBeNull();
       });
 
       it("delivers a message sent after older ones expired, and only that one", async () => {
         const layer = await make({ expiryMs });
         for (let i = 1; i <= 3; i++) await layer.send("test-channel-exp2", { type: "m", n: i });
         expect((await layer.receive("test-channel-exp2")).n).toBe(1);
-        await sleep(expiryMs * 1.5 + 20);
+        await elapse(expiryMs * 1.5 + 20);
         await layer.send("test-channel-exp2", { type: "m", n: 4 });
         expect((await layer.receive("test-channel-exp2")).n).toBe(4);
-        expect(await receiveWithin(layer, "test-channel-exp2", 50)).toBeNull();
+        expect(await receiveAfter(layer, "test-channel-exp2", 50)).toBeNull();
       });
 
       it("frees capacity taken by expired messages", async () => {
         const layer = await make({ expiryMs, capacity: 1 });
         await layer.send("test-channel-exp3", { type: "m", n: 1 });
-        await sleep(expiryMs * 1.5 + 20);
+        await elapse(expiryMs * 1.5 + 20);
         await layer.send("test-channel-exp3", { type: "m", n: 2 });
         expect((await layer.receive("test-channel-exp3")).n).toBe(2);
       });
@@ -273,19 +350,19 @@ export function describeChannelLayer(
       it("forgets group memberships older than groupExpiryMs", async () => {
         const layer = await make({ groupExpiryMs: expiryMs });
         await layer.groupAdd("test-group-exp", "test-chan-exp");
-        await sleep(expiryMs * 1.5 + 20);
+        await elapse(expiryMs * 1.5 + 20);
         await layer.groupSend("test-group-exp", { type: "m" });
-        expect(await receiveWithin(layer, "test-chan-exp", 100)).toBeNull();
+        expect(await receiveAfter(layer, "test-chan-exp", 100)).toBeNull();
       });
 
       it("renews a membership on a second groupAdd", async () => {
         const layer = await make({ groupExpiryMs: expiryMs * 3 });
         await layer.groupAdd("test-group-renew", "test-chan-renew");
-        await sleep(expiryMs * 2);
+        await elapse(expiryMs * 2);
         await layer.groupAdd("test-group-renew", "test-chan-renew");
-        await sleep(expiryMs * 2);
+        await elapse(expiryMs * 2);
         await layer.groupSend("test-group-renew", { type: "m" });
-        expect(await receiveWithin(layer, "test-chan-renew", 500)).toEqual({ type: "m" });
+        expect(await receiveAfter(layer, "test-chan-renew", 500)).toEqual({ type: "m" });
       });
     });
 
@@ -344,7 +421,7 @@ export function describeChannelLayer(
     });
 
     describe("flush and close", () => {
-      itIf(queues)("flush drops queued messages and groups", async () => {
+      it("flush drops queued messages and groups", async () => {
         const layer = await make();
         await layer.send("flush-me", { type: "m" });
         await layer.groupAdd("flush-group", "flush-member");
@@ -369,6 +446,27 @@ export function describeChannelLayer(
         await layer.close();
         await expect(waiting).rejects.toBeInstanceOf(ChannelLayerClosed);
         await expect(layer.receive("anything")).rejects.toBeInstanceOf(ChannelLayerClosed);
+        await layer.close(); // idempotent
+      });
+    });
+
+    describe("after close", () => {
+      // One rule for every layer: after close(), every method but close() rejects with
+      // ChannelLayerClosed, so a late call fails the same way whatever the backend.
+      const calls: Array<[string, (layer: ChannelLayer, channel: string) => Promise<unknown>]> = [
+        ["send", (layer, channel) => layer.send(channel, { type: "m" })],
+        ["receive", (layer, channel) => layer.receive(channel)],
+        ["newChannel", (layer) => layer.newChannel()],
+        ["groupAdd", (layer, channel) => layer.groupAdd("closed-group", channel)],
+        ["groupDiscard", (layer, channel) => layer.groupDiscard("closed-group", channel)],
+        ["groupSend", (layer) => layer.groupSend("closed-group", { type: "m" })],
+        ["flush", (layer) => layer.flush()],
+      ];
+      it.each(calls)("%s rejects with ChannelLayerClosed", async (_method, call) => {
+        const layer = await make();
+        const channel = await layer.newChannel();
+        await layer.close();
+        await expect(call(layer, channel)).rejects.toBeInstanceOf(ChannelLayerClosed);
         await layer.close(); // idempotent
       });
     });
@@ -493,15 +591,10 @@ export function describeChannelLayer(
         await expect(layer.send("chan", cyclic)).rejects.toBeInstanceOf(InvalidMessageError);
       });
     });
+
+    vitestIt("the skip list names only cases of this suite", () => {
+      const unknown = skips.flatMap((entry) => entry.tests).filter((name) => !matched.has(name));
+      expect(unknown, "skip entries that match no case or group").toEqual([]);
+    });
   });
 }
-
-export {
-  freePort,
-  hasRedisServer,
-  type RedisServerHandle,
-  redisServerSkipReason,
-  type StartRedisServerOptions,
-  startRedisServer,
-} from "./redis-server";
-export { useChannelLayer } from "./use-channel-layer";

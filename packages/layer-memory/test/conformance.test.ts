@@ -1,4 +1,7 @@
 import { describeChannelLayer } from "@channels-ts/layer-conformance";
 import { InMemoryChannelLayer } from "../src/index";
 
-describeChannelLayer("InMemoryChannelLayer", (options) => new InMemoryChannelLayer(options));
+// Its clock is Date.now() in this process, so the expiry cases run on fake timers.
+describeChannelLayer("InMemoryChannelLayer", (options) => new InMemoryChannelLayer(options), {
+  fakeTimers: true,
+});

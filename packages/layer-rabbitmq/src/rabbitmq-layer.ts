@@ -133,6 +133,7 @@ export class RabbitMQChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = this.names.newChannel(prefix);
     this.requireValidChannelName(name);
     return name;

@@ -6,10 +6,10 @@
  */
 import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
+import { missingRabbitMQ } from "@channels-ts/test-support";
+import { useRabbitMQ } from "@channels-ts/test-support/vitest";
 import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer, RabbitMQUnavailableError } from "../src/index";
-import { missingRabbitMQ } from "./rabbitmq-server";
-import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ restart test: ${missing}`);

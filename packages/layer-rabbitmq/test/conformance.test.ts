@@ -1,8 +1,8 @@
 import { describeChannelLayer } from "@channels-ts/layer-conformance";
+import { missingRabbitMQ } from "@channels-ts/test-support";
+import { useRabbitMQ } from "@channels-ts/test-support/vitest";
 import { describe } from "vitest";
 import { RabbitMQChannelLayer } from "../src/index";
-import { missingRabbitMQ } from "./rabbitmq-server";
-import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ conformance suite: ${missing}`);

@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { receiveWithin } from "@channels-ts/layer-conformance";
+import { missingRabbitMQ } from "@channels-ts/test-support";
+import { useRabbitMQ } from "@channels-ts/test-support/vitest";
 import { describe, expect, it } from "vitest";
 import { RabbitMQChannelLayer } from "../src/index";
-import { missingRabbitMQ } from "./rabbitmq-server";
-import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-OS-process test: ${missing}`);

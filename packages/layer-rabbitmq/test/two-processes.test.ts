@@ -4,12 +4,12 @@
  */
 import { ChannelFull } from "@channels-ts/core";
 import { receiveWithin } from "@channels-ts/layer-conformance";
+import { missingRabbitMQ } from "@channels-ts/test-support";
+import { useRabbitMQ } from "@channels-ts/test-support/vitest";
 import { connect } from "amqplib";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeMessage } from "../src/codec";
 import { RabbitMQChannelLayer, type RabbitMQChannelLayerOptions } from "../src/index";
-import { missingRabbitMQ } from "./rabbitmq-server";
-import { useRabbitMQ } from "./use-rabbitmq";
 
 const missing = missingRabbitMQ();
 if (missing) console.warn(`Skipping the RabbitMQ two-process tests: ${missing}`);

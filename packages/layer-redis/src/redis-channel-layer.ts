@@ -180,6 +180,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.${this.clientPrefix}!${hex(16)}`;
     this.requireValidChannelName(name);
     return name;

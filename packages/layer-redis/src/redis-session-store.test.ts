@@ -1,25 +1,16 @@
-import {
-  type RedisServerHandle,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RedisSessionStore } from "./redis-session-store";
 
 const skip = redisServerSkipReason();
-let server: RedisServerHandle;
 
 describe.skipIf(skip)(skip ? `RedisSessionStore (skipped: ${skip})` : "RedisSessionStore", () => {
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const redis = useRedis();
 
   it("saves, loads and deletes a session; unknown keys load as null", async () => {
-    const store = new RedisSessionStore({ host: server.url });
+    const store = new RedisSessionStore({ host: redis().url });
     expect(await store.load("nope")).toBeNull();
     await store.save("abc", { user: 1, cart: ["x"] }, 60_000);
     expect(await store.load("abc")).toEqual({ user: 1, cart: ["x"] });
@@ -30,8 +21,8 @@ describe.skipIf(skip)(skip ? `RedisSessionStore (skipped: ${skip})` : "RedisSess
   });
 
   it("shares sessions between stores, under its prefix, expiring with maxAgeMs", async () => {
-    const raw = new Redis(server.url);
-    const a = new RedisSessionStore({ host: server.url, keyPrefix: "s:" });
+    const raw = new Redis(redis().url);
+    const a = new RedisSessionStore({ host: redis().url, keyPrefix: "s:" });
     const b = new RedisSessionStore({ client: raw, keyPrefix: "s:" });
     await a.save("shared", { n: 1 }, 30_000);
     expect(await b.load("shared")).toEqual({ n: 1 });

@@ -1,14 +1,11 @@
 // Redis going away and coming back, bad bytes in Redis, and aborted receives.
 
 import { InvalidMessageError, type LayerMessage } from "@channels-ts/core";
-import {
-  type RedisServerHandle,
-  receiveWithin,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
+import { receiveWithin } from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   RedisChannelLayer,
   type RedisChannelLayerOptions,
@@ -17,26 +14,20 @@ import {
 } from "../src/index";
 
 const skip = redisServerSkipReason();
-let server: RedisServerHandle;
+const redis = useRedis();
 const layers: RedisChannelLayer[] = [];
 let prefix = "asgi";
 let counter = 0;
 
 function layer(options: RedisChannelLayerOptions = {}): RedisChannelLayer {
-  const made = new RedisChannelLayer({ hosts: [server.url], prefix, onError: () => {}, ...options });
+  const made = new RedisChannelLayer({ hosts: [redis().url], prefix, onError: () => {}, ...options });
   layers.push(made);
   return made;
 }
 
 describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
   afterEach(async () => {
-    await server.start(); // a test that stopped it must not leave it down
+    await redis().start(); // a test that stopped it must not leave it down
     for (const made of layers.splice(0)) await made.close();
     prefix = `asgi${++counter}x`;
   });
@@ -61,9 +52,11 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
     const failures: unknown[] = [];
     for (let n = 0; n < 80; n++) {
       if (n === 20)
-        restarting = server.restart().then(() => {
-          restarted = true;
-        });
+        restarting = redis()
+          .restart()
+          .then(() => {
+            restarted = true;
+          });
       const afterRestart = restarted;
       try {
         await sender.send(channel, { type: "traffic", n });
@@ -84,7 +77,7 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
   it("a send during an outage fails with RedisUnavailableError after sendTimeoutMs", async () => {
     const sender = layer({ sendTimeoutMs: 300 });
     await sender.send("outage.warmup", { type: "m" });
-    await server.stop();
+    await redis().stop();
     const error = await sender.send("outage.chan", { type: "m" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisUnavailableError);
     expect((error as Error).message).toMatch(/did not answer within 300 ms|failed/);
@@ -93,9 +86,9 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
   it("a send during an outage succeeds if Redis is back within sendTimeoutMs", async () => {
     const sender = layer({ sendTimeoutMs: 15_000 });
     await sender.send("outage.warmup", { type: "m" });
-    await server.stop();
+    await redis().stop();
     const pending = sender.send("outage.back", { type: "back" });
-    await server.start();
+    await redis().start();
     await pending;
     expect(await receiveWithin(layer(), "outage.back")).toEqual({ type: "back" });
   });
@@ -104,7 +97,7 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
     const receiver = layer();
     const channel = await receiver.newChannel();
     const waiting = receiveWithin(receiver, channel, 15_000);
-    await server.restart();
+    await redis().restart();
     await layer({ sendTimeoutMs: 10_000 }).send(channel, { type: "after.restart" });
     expect(await waiting).toEqual({ type: "after.restart" });
   });
@@ -112,7 +105,7 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
   it("reports undecodable messages and keeps receiving", async () => {
     const errors: Error[] = [];
     const receiver = layer({ onError: (e) => errors.push(e) });
-    const raw = new Redis(server.url);
+    const raw = new Redis(redis().url);
     // Scored in the past, so both sort before the good message sent next.
     const now = Date.now() / 1000;
     await raw.zadd(`${prefix}bad.chan`, now - 2, Buffer.from("0123456789abcorrupt-not-msgpack\xc1"));
@@ -164,13 +157,13 @@ describe.skipIf(skip)(skip ? `faults (skipped: ${skip})` : "faults", () => {
   });
 
   it("the pub/sub layer re-subscribes after a restart and receives again", async () => {
-    const receiver = new RedisPubSubChannelLayer({ hosts: [server.url], prefix, onError: () => {} });
-    const sender = new RedisPubSubChannelLayer({ hosts: [server.url], prefix, sendTimeoutMs: 10_000 });
+    const receiver = new RedisPubSubChannelLayer({ hosts: [redis().url], prefix, onError: () => {} });
+    const sender = new RedisPubSubChannelLayer({ hosts: [redis().url], prefix, sendTimeoutMs: 10_000 });
     try {
       const channel = await receiver.newChannel();
-      await server.restart();
+      await redis().restart();
       // Pub/sub drops what nobody hears: wait until the subscription is back (asked of Redis itself).
-      const raw = new Redis(server.url);
+      const raw = new Redis(redis().url);
       let subscribers = 0;
       for (let i = 0; i < 500 && subscribers === 0; i++) {
         const reply = (await raw.pubsub("NUMSUB", channel)) as [string, number];

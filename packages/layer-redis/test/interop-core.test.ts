@@ -1,42 +1,42 @@
 // Node ⇄ Python on one Redis, through the real channels_redis 4.0 RedisChannelLayer.
 
 import { ChannelFull } from "@channels-ts/core";
-import {
-  type RedisServerHandle,
-  receiveWithin,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
+import { receiveWithin } from "@channels-ts/layer-conformance";
+import { type RedisServerHandle, redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisChannelLayer, type RedisChannelLayerOptions } from "../src/index";
 import { b64, jsonLines, probe, pythonConsumer, pythonProbeSkipReason } from "./python-probe";
 
 const skip = redisServerSkipReason() ?? pythonProbeSkipReason();
-let server: RedisServerHandle;
+let server: () => RedisServerHandle;
 let raw: Redis;
 const layers: RedisChannelLayer[] = [];
 let prefixCounter = 0;
 let prefix = "asgi";
 
 function layer(options: RedisChannelLayerOptions = {}): RedisChannelLayer {
-  const made = new RedisChannelLayer({ hosts: [server.url], prefix, ...options });
+  const made = new RedisChannelLayer({ hosts: [server().url], prefix, ...options });
   layers.push(made);
   return made;
 }
 
-const py = (extra: { capacity?: number; keys?: string[] } = {}) => ({ urls: [server.url], prefix, ...extra });
+const py = (extra: { capacity?: number; keys?: string[] } = {}) => ({
+  urls: [server().url],
+  prefix,
+  ...extra,
+});
 
 describe.skipIf(skip)(
   skip ? `interop with Python channels_redis (skipped: ${skip})` : "interop with Python channels_redis",
   () => {
-    beforeAll(async () => {
-      server = await startRedisServer();
-      raw = new Redis(server.url);
+    server = useRedis();
+    beforeAll(() => {
+      raw = new Redis(server().url);
     });
-    afterAll(async () => {
+    afterAll(() => {
       raw?.disconnect();
-      await server?.stop();
     });
     // Each test gets its own prefix: nothing one leaves behind can reach the next.
     afterEach(async () => {
@@ -163,9 +163,9 @@ describe.skipIf(skip)(
       };
       const pyPrefix = `${prefix}py`;
       for (const member of members)
-        await probe({ urls: [server.url], prefix: pyPrefix }, "group-add", "demo-group", member);
+        await probe({ urls: [server().url], prefix: pyPrefix }, "group-add", "demo-group", member);
       await probe(
-        { urls: [server.url], prefix: pyPrefix },
+        { urls: [server().url], prefix: pyPrefix },
         "group-send",
         "demo-group",
         JSON.stringify(message),

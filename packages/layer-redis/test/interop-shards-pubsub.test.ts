@@ -1,19 +1,14 @@
 // Node ⇄ Python with two Redis shards (channels_redis' CRC ring), and through the pub/sub layer.
 
 import type { ChannelLayer } from "@channels-ts/core";
-import {
-  type RedisServerHandle,
-  receiveWithin,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { receiveWithin } from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { consistentHash, RedisChannelLayer, RedisPubSubChannelLayer } from "../src/index";
 import { probe, pythonConsumer, pythonProbeSkipReason } from "./python-probe";
 
 const skip = redisServerSkipReason() ?? pythonProbeSkipReason();
-let shardA: RedisServerHandle;
-let shardB: RedisServerHandle;
 const layers: ChannelLayer[] = [];
 let prefix = "asgi";
 let counter = 0;
@@ -21,7 +16,9 @@ let counter = 0;
 describe.skipIf(skip)(
   skip ? `interop: shards and pub/sub (skipped: ${skip})` : "interop: shards and pub/sub",
   () => {
-    const urls = () => [shardA.url, shardB.url];
+    const shardA = useRedis();
+    const shardB = useRedis();
+    const urls = () => [shardA().url, shardB().url];
     const sharded = () => {
       const layer = new RedisChannelLayer({ hosts: urls(), prefix });
       layers.push(layer);
@@ -33,12 +30,6 @@ describe.skipIf(skip)(
       return layer;
     };
 
-    beforeAll(async () => {
-      [shardA, shardB] = await Promise.all([startRedisServer(), startRedisServer()]);
-    });
-    afterAll(async () => {
-      await Promise.all([shardA?.stop(), shardB?.stop()]);
-    });
     afterEach(async () => {
       for (const layer of layers.splice(0)) await layer.close();
       prefix = `asgi${++counter}x`;

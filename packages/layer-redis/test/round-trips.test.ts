@@ -1,15 +1,11 @@
 // Counts the commands the layer sends, with MONITOR: one per send, one per groupSend, however big the group.
-import {
-  type RedisServerHandle,
-  redisServerSkipReason,
-  startRedisServer,
-} from "@channels-ts/layer-conformance";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RedisChannelLayer } from "../src/index";
 
 const skip = redisServerSkipReason();
-let server: RedisServerHandle;
 
 /** Records every command clients send (not the ones Lua runs), until `stop()` sees its marker go by. */
 async function recordCommands(url: string) {
@@ -38,16 +34,11 @@ async function recordCommands(url: string) {
 }
 
 describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis round trips", () => {
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const redis = useRedis();
 
   it("the commands of one event-loop turn reach Redis in one write", async () => {
-    const layer = new RedisChannelLayer({ hosts: [server.url] });
-    const control = new Redis(server.url);
+    const layer = new RedisChannelLayer({ hosts: [redis().url] });
+    const control = new Redis(redis().url);
     const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await control.info("stats"))?.[1]);
     await layer.send("turn.warm-up", { type: "m" }); // connects and loads the script
     const before = await reads();
@@ -63,11 +54,11 @@ describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis rou
   });
 
   it("groupSend to a 1000-member group in one process is one Redis call, and reaches all 1000", async () => {
-    const layer = new RedisChannelLayer({ hosts: [server.url], capacity: 1000 });
+    const layer = new RedisChannelLayer({ hosts: [redis().url], capacity: 1000 });
     const members = await Promise.all(Array.from({ length: 1000 }, () => layer.newChannel()));
     await Promise.all(members.map((channel) => layer.groupAdd("big-group", channel)));
     await layer.groupSend("warm-up", { type: "m" }); // loads the script (EVALSHA, then EVAL on NOSCRIPT)
-    const recorder = await recordCommands(server.url);
+    const recorder = await recordCommands(redis().url);
     await layer.groupSend("big-group", { type: "big.message", text: "hello" });
     const commands = await recorder.stop();
     expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(["evalsha"]);
@@ -80,9 +71,9 @@ describe.skipIf(skip)(skip ? `Redis round trips (skipped: ${skip})` : "Redis rou
   });
 
   it("send is one Redis call, and none to a channel of the same process", async () => {
-    const layer = new RedisChannelLayer({ hosts: [server.url] });
+    const layer = new RedisChannelLayer({ hosts: [redis().url] });
     await layer.send("warm.up", { type: "m" });
-    const recorder = await recordCommands(server.url);
+    const recorder = await recordCommands(redis().url);
     await layer.send("one.call", { type: "m" });
     // A channel of this very process is handed over in the process: no Redis call at all.
     const own = await layer.newChannel();

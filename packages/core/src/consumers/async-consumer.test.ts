@@ -1,8 +1,15 @@
 // §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
 
-import { describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it, vi } from "vitest";
 import { useChannelLayer } from "../../test/support/layers";
-import { InvalidMessageError, NoHandlerError, StopConsumer } from "../exceptions";
+import {
+  CancelledError,
+  InvalidChannelLayerError,
+  InvalidMessageError,
+  NoHandlerError,
+  StopConsumer,
+} from "../exceptions";
 import { InMemoryChannelLayer } from "../layers/in-memory-layer";
 import { channelLayers } from "../layers/registry";
 import type { LayerMessage, Receive, ReceiveEvent, Scope, Send, SendEvent } from "../protocol/types";
@@ -509,5 +516,165 @@ describe("channel layer and lifecycle", () => {
     expect(await comm.receiveFrom()).toBe("[1,99]");
     expect(original.list).toEqual([1]);
     await comm.disconnect();
+  });
+});
+
+describe("a consumer that uses the layer when none is registered", () => {
+  it("fails with InvalidChannelLayerError naming the alias and how to register, not a TypeError on null", async () => {
+    class NeedsLayer extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "chat";
+      override async connect() {
+        await this.channelLayer!.groupAdd("room", this.channelName);
+        await this.accept();
+      }
+    }
+    expect(channelLayers.get("chat")).toBeNull();
+    const comm = new WebsocketCommunicator(NeedsLayer.asAsgi(), "/");
+    const error = (await comm.connect().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InvalidChannelLayerError);
+    expect(error.message).toContain('no channel layer is registered as "chat"');
+    expect(error.message).toContain("serve(app, { layers: { chat:");
+    expect(error.message).toContain('channelLayers.set("chat", layer)');
+    expect((error.cause as Error).message).toContain("groupAdd");
+  });
+
+  it("leaves other TypeErrors alone", async () => {
+    class Buggy extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "nothing-here";
+      override async connect() {
+        const list = null as unknown as string[];
+        list.push("x");
+      }
+    }
+    const comm = new WebsocketCommunicator(Buggy.asAsgi(), "/");
+    await expect(comm.connect()).rejects.toThrow(TypeError);
+  });
+});
+
+describe("signal", () => {
+  /** A consumer whose receive() waits on a timer that only `signal` can end, recording how it ended. */
+  function makeStuck() {
+    const seen: { aborted?: boolean; reason?: unknown; error?: unknown } = {};
+    const started = gate();
+    class Stuck extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async connect() {
+        await this.accept();
+      }
+      override async receive() {
+        started.open();
+        try {
+          await sleep(3_600_000, undefined, { signal: this.signal });
+        } catch (error) {
+          seen.error = error;
+          seen.aborted = this.signal.aborted;
+          seen.reason = this.signal.reason;
+          throw error;
+        }
+      }
+    }
+    return { Stuck, seen, started };
+  }
+
+  it("fires when the client disconnects while a handler is still running, and the consumer ends quietly", async () => {
+    const { Stuck, seen, started } = makeStuck();
+    const comm = new WebsocketCommunicator(Stuck.asAsgi(), "/");
+    await comm.connect();
+    await comm.sendTo("work");
+    await started.opened;
+    // Before the fix the handler never returned: the disconnect waited behind it until cancelled.
+    await comm.sendInput({ type: "websocket.disconnect", code: 1001 });
+    await comm.wait(1000);
+    expect(seen.aborted).toBe(true);
+    expect((seen.error as Error).name).toBe("AbortError");
+    expect(seen.reason).toBeInstanceOf(CancelledError);
+    expect((seen.reason as Error).message).toMatch(/connection ended/);
+  });
+
+  it("fires when the instance is cancelled", async () => {
+    const { Stuck, seen, started } = makeStuck();
+    const comm = new WebsocketCommunicator(Stuck.asAsgi(), "/");
+    await comm.connect();
+    await comm.sendTo("work");
+    await started.opened;
+    comm.cancel();
+    await vi.waitFor(() => expect(seen.aborted).toBe(true));
+    expect(seen.reason).toBeInstanceOf(CancelledError);
+  });
+
+  it("asked for after the instance ended, it is already aborted", async () => {
+    let instance: AsyncConsumer | undefined;
+    class Later extends AsyncWebsocketConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async connect() {
+        instance = this;
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Later.asAsgi(), "/");
+    await comm.connect();
+    await comm.disconnect();
+    expect(instance!.signal.aborted).toBe(true);
+  });
+
+  it("fires for an HTTP consumer whose client went away mid-handle", async () => {
+    const started = gate();
+    const seen: { aborted?: boolean } = {};
+    class SlowPage extends AsyncHttpConsumer {
+      static override channelLayerAlias = "no-such-layer";
+      override async handle() {
+        started.open();
+        await sleep(3_600_000, undefined, { signal: this.signal }).catch((error: unknown) => {
+          seen.aborted = this.signal.aborted;
+          throw error;
+        });
+      }
+    }
+    const comm = new HttpCommunicator(SlowPage.asAsgi(), "GET", "/");
+    await comm.sendInput({ type: "http.request", body: new Uint8Array(), more_body: false });
+    await started.opened;
+    await comm.sendInput({ type: "http.disconnect" });
+    await comm.wait(1000);
+    expect(seen.aborted).toBe(true);
+  });
+
+  it("is made only when asked for: an instance without a layer that never reads it makes no AbortController", async () => {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        // Only the consumer's own: the test communicator makes some for its timeouts.
+        if (/async-consumer\.ts:/.test(new Error().stack ?? "")) made++;
+      }
+    };
+    try {
+      class Quiet extends AsyncWebsocketConsumer {
+        static override channelLayerAlias = "no-such-layer";
+      }
+      const comm = new WebsocketCommunicator(Quiet.asAsgi(), "/");
+      await comm.connect();
+      await comm.sendTo("x");
+      await comm.disconnect();
+      expect(made).toBe(0);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
+  it("shares the layer receive's controller: a consumer with a layer makes one, and it fires at disconnect", async () => {
+    let instance: AsyncConsumer | undefined;
+    class WithLayer extends ChannelReporter {
+      override async connect() {
+        instance = this;
+        await super.connect();
+      }
+    }
+    const { comm } = await connectReporter(WithLayer);
+    const signal = instance!.signal;
+    expect(instance!.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    await comm.disconnect();
+    expect(signal.aborted).toBe(true);
   });
 });

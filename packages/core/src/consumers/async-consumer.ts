@@ -1,10 +1,14 @@
-import { CancelledError, NoHandlerError, StopConsumer } from "../exceptions";
+import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
-import { dispatchLoop } from "./dispatch-loop";
+import { dispatchLoop, loopStarted, type SourceWatcher, sourceFailed, sourceYielded } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
+
+// The reasons `signal` fires with: shared, so ending an instance that never asked for it allocates nothing.
+const CONNECTION_ENDED = new CancelledError("The connection ended");
+const CONSUMER_STOPPED = new CancelledError("The consumer stopped");
 
 /** The application `asAsgi()` returns, carrying the class and arguments it was made from. */
 export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A extends unknown[] = unknown[]>
@@ -12,6 +16,18 @@ export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A 
   readonly consumerClass: new (...args: A) => C;
   readonly consumerArgs: A;
 }
+
+/** What a consumer calls on its layer; a TypeError reading one of these off `null` means no layer. */
+const LAYER_METHODS = new Set([
+  "send",
+  "receive",
+  "newChannel",
+  "groupAdd",
+  "groupDiscard",
+  "groupSend",
+  "flush",
+  "close",
+]);
 
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
@@ -21,7 +37,7 @@ export interface ConsumerApplication<C extends AsyncConsumer = AsyncConsumer, A 
  *
  * Raise `StopConsumer` in a handler to end the instance.
  */
-export class AsyncConsumer {
+export class AsyncConsumer implements SourceWatcher<LayerMessage> {
   /** Which registered channel layer the consumer uses (`channelLayers.set(alias, layer)`). */
   static channelLayerAlias: string = DEFAULT_CHANNEL_LAYER;
 
@@ -33,6 +49,66 @@ export class AsyncConsumer {
   channelName = "";
   /** The raw ASGI send. */
   baseSend!: Send;
+  /**
+   * What `signal` is made from, made only when asked for (or when the layer receive needs it):
+   * the controller, or the reason the instance ended before anyone asked, or nothing yet.
+   */
+  #lifetime: AbortController | Error | undefined = undefined;
+  /** The dispatch loop's switch to keep listening while a handler runs; flipped when `signal` is read. */
+  #pullAhead: (() => void) | undefined = undefined;
+
+  /**
+   * Aborted when this instance's connection ends (`websocket.disconnect` / `http.disconnect`
+   * arrives, even while a handler is still running) or it is cancelled or stops. Pass it to what a
+   * handler awaits (`fetch(url, { signal: this.signal })`, `setTimeout` from `node:timers/promises`,
+   * database calls), so nothing outlives the connection. Made on first use: consumers that never
+   * read it pay nothing. A handler that then rejects with the signal's reason (or an `AbortError`)
+   * ends the consumer quietly.
+   */
+  get signal(): AbortSignal {
+    // From now on the loop listens while handlers run, so a disconnect can fire the signal.
+    this.#pullAhead?.();
+    return this.#controller().signal;
+  }
+
+  #controller(): AbortController {
+    const state = this.#lifetime;
+    if (state instanceof AbortController) return state;
+    const controller = new AbortController();
+    if (state !== undefined) controller.abort(state);
+    this.#lifetime = controller;
+    return controller;
+  }
+
+  /** Fires `signal` (now, or when it is first asked for) with `reason`. */
+  #end(reason: Error): void {
+    const state = this.#lifetime;
+    if (state === undefined) this.#lifetime = reason;
+    else if (state instanceof AbortController && !state.signal.aborted) state.abort(reason);
+  }
+
+  /** Whether `error` is what an aborted `signal` made a handler throw. */
+  #isOwnAbort(error: unknown): boolean {
+    const state = this.#lifetime;
+    if (!(state instanceof AbortController) || !state.signal.aborted) return false;
+    return error === state.signal.reason || (error instanceof Error && error.name === "AbortError");
+  }
+
+  /** @internal The dispatch loop calls it as a message arrives: a disconnect ends `signal` at once. */
+  [sourceYielded](message: LayerMessage): void {
+    if (message.type === "websocket.disconnect" || message.type === "http.disconnect")
+      this.#end(CONNECTION_ENDED);
+  }
+
+  /** @internal The dispatch loop hands over its pull-ahead switch. */
+  [loopStarted](pullAhead: () => void): void {
+    this.#pullAhead = pullAhead;
+  }
+
+  /** @internal The dispatch loop calls it as a source fails (cancelled, or a layer error). */
+  [sourceFailed](error: unknown): void {
+    this.#end(error instanceof Error ? error : CONSUMER_STOPPED);
+  }
 
   /**
    * An `Application` that makes a new instance of this class for every scope, passing `args` to
@@ -56,21 +132,23 @@ export class AsyncConsumer {
     const alias = (this.constructor as typeof AsyncConsumer).channelLayerAlias;
     const layer = getChannelLayer(alias);
     this.channelLayer = layer;
-    const stopListening = new AbortController();
     try {
       const sources: Array<() => Promise<LayerMessage>> = [receive as () => Promise<LayerMessage>];
       if (layer) {
         const channelName = await layer.newChannel();
         this.channelName = channelName;
-        sources.push(() => layer.receive(channelName, stopListening.signal));
+        // The layer receive stops with `signal`: one controller per instance serves both.
+        const { signal } = this.#controller();
+        sources.push(() => layer.receive(channelName, signal));
       }
-      await dispatchLoop(sources, (message) => this.dispatch(message));
+      await dispatchLoop(sources, (message) => this.dispatch(message), this);
     } catch (error) {
-      // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it.
-      if (error instanceof StopConsumer || error instanceof CancelledError) return;
-      throw error;
+      // StopConsumer ends the consumer cleanly; so does the server or a communicator cancelling it,
+      // and a handler giving up because its connection ended.
+      if (error instanceof StopConsumer || error instanceof CancelledError || this.#isOwnAbort(error)) return;
+      throw layerMissing(this, error) ?? error;
     } finally {
-      stopListening.abort(new CancelledError("The consumer stopped"));
+      this.#end(CONSUMER_STOPPED);
       await this.cleanup();
     }
   }
@@ -102,3 +180,21 @@ export class AsyncConsumer {
 }
 
 markFrameworkClass(AsyncConsumer, ["scope", "channelLayer", "channelName", "baseSend"]);
+
+/**
+ * `this.channelLayer!.groupAdd(…)` with no layer registered is a TypeError about `null`; say
+ * instead which alias was looked up and how to register a layer.
+ */
+function layerMissing(consumer: AsyncConsumer, error: unknown): InvalidChannelLayerError | undefined {
+  if (consumer.channelLayer !== null || !(error instanceof TypeError)) return undefined;
+  const method = /^Cannot read properties of null \(reading '(\w+)'\)/.exec(error.message)?.[1];
+  if (method === undefined || !LAYER_METHODS.has(method)) return undefined;
+  const alias = (consumer.constructor as typeof AsyncConsumer).channelLayerAlias;
+  const missing = new InvalidChannelLayerError(
+    `${consumer.constructor.name} called channelLayer.${method}(), but no channel layer is registered as "${alias}" ` +
+      `(this.channelLayer is null). Register one before clients connect: serve(app, { layers: { ${alias}: new InMemoryChannelLayer() } }), ` +
+      `or channelLayers.set("${alias}", layer) (in tests, before the communicator connects).`,
+  );
+  missing.cause = error;
+  return missing;
+}

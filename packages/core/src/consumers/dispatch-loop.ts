@@ -1,5 +1,28 @@
 type Source<T> = () => Promise<T>;
 
+/** Called with a source's message the moment it arrives, even while a handler is still running. */
+export const sourceYielded: unique symbol = Symbol("sourceYielded");
+/** Called with a source's failure the moment it happens, even while a handler is still running. */
+export const sourceFailed: unique symbol = Symbol("sourceFailed");
+/** Gives the watcher the loop's pull-ahead switch. */
+export const loopStarted: unique symbol = Symbol("loopStarted");
+
+/**
+ * Sees every message and failure as it arrives rather than at its turn, so a consumer can tell
+ * that its connection ended while a handler is stuck. Symbol-keyed methods, so a consumer is its
+ * own watcher and an instance allocates nothing for it.
+ */
+export interface SourceWatcher<T> {
+  [sourceYielded](value: T): void;
+  [sourceFailed](error: unknown): void;
+  /**
+   * Gets, once, a function that makes the loop pull each source's next message while a handler
+   * runs (from then on), so a disconnect is seen (and `sourceYielded` called) even while a handler
+   * is stuck. The pulled message still waits for its turn.
+   */
+  [loopStarted](pullAhead: () => void): void;
+}
+
 /**
  * Resolves after every pending microtask (however long its promise chain) has run: Node runs the
  * next-tick queue only once V8's microtask queue is empty. Unlike `setImmediate`, it stays inside
@@ -8,12 +31,19 @@ type Source<T> = () => Promise<T>;
 const settle = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 interface Slot<T> {
+  /** Waiting on its source. */
+  armed: boolean;
   ready: boolean;
   value: T | undefined;
   error: unknown;
   hasError: boolean;
   onValue(value: T): void;
   onError(error: unknown): void;
+}
+
+function anyReady(slots: ReadonlyArray<Slot<unknown>>): boolean {
+  for (const slot of slots) if (slot.ready) return true;
+  return false;
 }
 
 /**
@@ -28,21 +58,27 @@ interface Slot<T> {
 export async function dispatchLoop<T>(
   sources: ReadonlyArray<Source<T>>,
   dispatch: (message: T) => Promise<void>,
+  watcher?: SourceWatcher<T>,
 ) {
   let wake: (() => void) | null = null;
   // One pair of callbacks per source, made once: re-arming after every message allocates nothing.
   const slots: Slot<T>[] = sources.map(() => {
     const slot: Slot<T> = {
+      armed: false,
       ready: false,
       value: undefined,
       error: undefined,
       hasError: false,
       onValue: (value: T) => {
+        slot.armed = false;
+        watcher?.[sourceYielded](value);
         slot.value = value;
         slot.ready = true;
         wake?.();
       },
       onError: (error: unknown) => {
+        slot.armed = false;
+        watcher?.[sourceFailed](error);
         slot.error = error;
         slot.hasError = true;
         slot.ready = true;
@@ -53,12 +89,14 @@ export async function dispatchLoop<T>(
   });
   const arm = (index: number) => {
     const slot = slots[index]!;
+    slot.armed = true;
     sources[index]!().then(slot.onValue, slot.onError);
   };
-  const anyReady = () => {
-    for (const slot of slots) if (slot.ready) return true;
-    return false;
-  };
+  let pullAhead = false;
+  watcher?.[loopStarted](() => {
+    pullAhead = true;
+    for (let i = 0; i < slots.length; i++) if (!slots[i]!.armed && !slots[i]!.ready) arm(i);
+  });
 
   for (let i = 0; i < sources.length; i++) arm(i);
   let rearmed = false;
@@ -67,9 +105,9 @@ export async function dispatchLoop<T>(
     // ran), but its promise settles only some microtasks from now. If another source is ready,
     // let the re-armed ones settle first, so the next round sees every tie (as Django's
     // asyncio.wait does). Costs one tick, and only when a round ends with a message waiting.
-    if (rearmed && anyReady()) await settle();
+    if (rearmed && anyReady(slots)) await settle();
     rearmed = false;
-    while (!anyReady()) {
+    while (!anyReady(slots)) {
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -82,8 +120,9 @@ export async function dispatchLoop<T>(
       if (slot.hasError) throw slot.error;
       const value = slot.value as T;
       slot.value = undefined;
+      if (pullAhead) arm(index);
       await dispatch(value);
-      arm(index);
+      if (!slot.armed && !slot.ready) arm(index);
       rearmed = true;
     }
   }

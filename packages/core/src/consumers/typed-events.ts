@@ -44,7 +44,9 @@ export type LayerEventsOf<C> = {
  */
 export interface TypedChannelLayer<Events extends { type: string }>
   extends Omit<ChannelLayer, "send" | "groupSend"> {
+  /** `ChannelLayer.send`, taking only `Events`. */
   send(channel: string, message: Events): Promise<void>;
+  /** `ChannelLayer.groupSend`, taking only `Events`. */
   groupSend(group: string, message: Events): Promise<void>;
 }
 

@@ -7,6 +7,12 @@ import { requireValidChannelName, requireValidGroupName } from "./names";
 export interface ChannelLayer {
   /** Optional features: `"groups"`, `"flush"`. */
   readonly extensions: readonly string[];
+  /**
+   * `true` when messages never leave this process (the in-memory layer): a worker or sender in
+   * another process cannot reach it, so `channels worker` refuses it.
+   * @default undefined
+   */
+  readonly processLocal?: boolean;
   /** Puts `message` on `channel`. Rejects with `ChannelFull` when the channel is at capacity. */
   send(channel: string, message: LayerMessage): Promise<void>;
   /**

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { receiveWithin } from "../../test/support/layers";
+import { AsyncWebsocketConsumer } from "../consumers/websocket-consumer";
 import { ChannelFull, ChannelLayerClosed, ImproperlyConfigured } from "../exceptions";
+import { WebsocketCommunicator } from "../testing/websocket-communicator";
 import { InMemoryChannelLayer, type InMemoryChannelLayerOptions } from "./in-memory-layer";
+import { channelLayers } from "./registry";
 
 // The shared behaviour runs in packages/layer-memory/test/conformance.test.ts (the conformance
 // suite depends on core, so core's own tests cannot import it).
@@ -17,10 +20,7 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
   afterEach(async () => {
-    for (const layer of layers.splice(0)) {
-      await layer.flush();
-      await layer.close();
-    }
+    for (const layer of layers.splice(0)) await layer.close();
   });
 
   it("IM-01 ★ a channel's entry lives while it holds messages and goes with the last one", async () => {
@@ -31,6 +31,49 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
     expect(layer.channels.has("test-channel-1")).toBe(true);
     expect(await layer.receive("test-channel-1")).toEqual({ type: "test.message", text: "Ahoy-hoy!" });
     expect(layer.channels.has("test-channel-1")).toBe(false);
+  });
+
+  it("lists a channel that only has a waiting receiver, as Django does, and forgets it after", async () => {
+    const layer = make();
+    const controller = new AbortController();
+    const waiting = layer.receive("test-channel-1");
+    const aborted = layer.receive("test-channel-2", controller.signal);
+    expect([...layer.channels.keys()]).toEqual(["test-channel-1", "test-channel-2"]);
+    expect(layer.channels.get("test-channel-1")).toEqual([]);
+    await layer.send("test-channel-1", { type: "test.message" });
+    expect(await waiting).toEqual({ type: "test.message" });
+    expect(layer.channels.has("test-channel-1")).toBe(false);
+    controller.abort(new Error("stop"));
+    await expect(aborted).rejects.toThrow("stop");
+    expect(layer.channels.size).toBe(0);
+    // A message sent while nobody waits is queued in a list of its own, not in the waiting marker.
+    const again = layer.receive("test-channel-3");
+    await layer.send("test-channel-3", { type: "one" });
+    await layer.send("test-channel-3", { type: "two" });
+    expect(await again).toEqual({ type: "one" });
+    expect(layer.channels.get("test-channel-3")).toHaveLength(1);
+    expect(layer.channels.get("test-channel-1")).toBeUndefined();
+  });
+
+  it("a test finds a connected consumer's channel the Django way: [...layer.channels.keys()][0]", async () => {
+    const layer = make();
+    channelLayers.set("default", layer);
+    class Pinged extends AsyncWebsocketConsumer {
+      async ping(event: { text: string }) {
+        await this.send(event.text);
+      }
+    }
+    const comm = new WebsocketCommunicator(Pinged.asAsgi(), "/");
+    try {
+      expect((await comm.connect()).connected).toBe(true);
+      const channelName = [...layer.channels.keys()][0];
+      expect(channelName).toMatch(/^specific\.inmemory!/);
+      await layer.send(channelName!, { type: "ping", text: "found you" });
+      expect(await comm.receiveFrom()).toBe("found you");
+      await comm.disconnect();
+    } finally {
+      channelLayers.delete("default");
+    }
   });
 
   it("IM-02 a waiting receiver gets its message even if the channel entry is deleted", async () => {

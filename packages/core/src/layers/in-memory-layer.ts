@@ -12,6 +12,9 @@ interface Queued {
   message: LayerMessage;
 }
 
+/** The entry of a channel that has a waiting receiver and no messages; never pushed to. */
+const WAITING: Queued[] = [];
+
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 function randomLetters(count: number): string {
@@ -28,7 +31,13 @@ function randomLetters(count: number): string {
  * Use it for development and tests; it cannot connect processes (use the Redis layer for that).
  */
 export class InMemoryChannelLayer extends BaseChannelLayer {
-  /** Messages waiting per channel; a channel with no messages has no entry. */
+  /** Messages never leave this process: `channels worker` refuses this layer. */
+  readonly processLocal = true;
+  /**
+   * Messages waiting per channel. As in Django, a channel with a receiver waiting on it is listed
+   * too (with no messages), so a test can find a consumer's channel: `[...layer.channels.keys()][0]`.
+   * A channel with neither has no entry.
+   */
   readonly channels = new Map<string, Queued[]>();
   /** Group → channel → time it joined (ms since epoch). */
   readonly groups = new Map<string, Map<string, number>>();
@@ -70,13 +79,16 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
         }
         this.channels.delete(channel);
       }
-      return this.receivers.wait(channel, signal);
+      const waiting = this.receivers.wait(channel, signal, () => this.forgetIfIdle(channel));
+      if (!this.channels.has(channel)) this.channels.set(channel, WAITING);
+      return waiting;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   async newChannel(prefix = "specific"): Promise<string> {
+    this.requireOpen();
     const name = `${prefix}.inmemory!${randomLetters(12)}`;
     this.requireValidChannelName(name);
     return name;
@@ -120,6 +132,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
   }
 
   async flush(): Promise<void> {
+    this.requireOpen();
     this.channels.clear();
     this.groups.clear();
   }
@@ -134,8 +147,12 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
 
   /** Hands `message` to a waiting receiver or queues it; `false` when the channel is full. */
   private deliver(channel: string, message: LayerMessage): boolean {
-    if (this.receivers.deliver(channel, message)) return true;
+    if (this.receivers.deliver(channel, message)) {
+      this.forgetIfIdle(channel);
+      return true;
+    }
     let queue = this.channels.get(channel);
+    if (queue === WAITING) queue = undefined;
     if (queue && queue.length >= this.getCapacity(channel)) {
       // A full queue may hold only expired messages: clean it before saying no.
       this.dropExpired(channel, queue);
@@ -172,6 +189,12 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     // Django's rule: a channel that let a message expire is presumed gone and leaves its groups.
     this.evictFromGroups(channel);
     if (queue.length === 0) this.channels.delete(channel);
+  }
+
+  /** Drops the entry of a channel left with no messages and no waiting receiver. */
+  private forgetIfIdle(channel: string): void {
+    if (this.receivers.count(channel) === 0 && this.channels.get(channel)?.length === 0)
+      this.channels.delete(channel);
   }
 
   private evictFromGroups(channel: string): void {

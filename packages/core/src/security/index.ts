@@ -1,6 +1,7 @@
 export { type DenialResponse, denyConnection, sendDenial, supportsDenialResponse } from "./denial";
 export {
   AllowedHostsOriginValidator,
+  type AllowedHostsOriginValidatorOptions,
   OriginValidator,
   type OriginValidatorOptions,
 } from "./origin-validator";

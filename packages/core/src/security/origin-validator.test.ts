@@ -147,12 +147,25 @@ describe("OriginValidator, beyond Django", () => {
 });
 
 describe("AllowedHostsOriginValidator", () => {
-  it("OV-12: an empty list allows local development hosts only", async () => {
-    const app = AllowedHostsOriginValidator(consumer, []);
+  it("OV-12: an empty list in development allows local development hosts only", async () => {
+    const app = AllowedHostsOriginValidator(consumer, [], { development: true });
     expect(await accepted(app, "http://localhost:8000")).toBe(true);
     expect(await accepted(app, "http://127.0.0.1:5173")).toBe(true);
     expect(await accepted(app, "http://[::1]:8000")).toBe(true);
     expect(await accepted(app, "https://example.com")).toBe(false);
+  });
+
+  it("an empty list outside development is ImproperlyConfigured, naming the development flag", () => {
+    expect(() => AllowedHostsOriginValidator(consumer, [])).toThrow(ImproperlyConfigured);
+    expect(() => AllowedHostsOriginValidator(consumer, [], { development: false })).toThrow(
+      /no host names.*\{ development: true \}/,
+    );
+  });
+
+  it("development adds nothing to a list that names hosts (as Django's DEBUG)", async () => {
+    const app = AllowedHostsOriginValidator(consumer, ["example.com"], { development: true });
+    expect(await accepted(app, "https://example.com")).toBe(true);
+    expect(await accepted(app, "http://localhost:8000")).toBe(false);
   });
 
   it("matches host names on any scheme and port", async () => {

@@ -11,7 +11,19 @@ export interface OriginValidatorOptions {
   denial?: DenialResponse;
 }
 
-/** Hosts `AllowedHostsOriginValidator` allows when given none: local development only. */
+/** Options of `AllowedHostsOriginValidator`. */
+export interface AllowedHostsOriginValidatorOptions extends OriginValidatorOptions {
+  /**
+   * Local development (Django's `DEBUG`): an empty host list then allows `localhost`, `127.0.0.1`
+   * and `[::1]`. Without it an empty list is `ImproperlyConfigured`, so a production server never
+   * admits local pages by accident. Set it from your environment, e.g.
+   * `process.env.NODE_ENV !== "production"`.
+   * @default false
+   */
+  development?: boolean;
+}
+
+/** Hosts `AllowedHostsOriginValidator` allows when given none in development. */
 const LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"] as const;
 
 function lastOrigin(headers: Headers): string | undefined {
@@ -77,12 +89,13 @@ export function OriginValidator(
 /**
  * `OriginValidator` fed with your allowed host names (Django's `ALLOWED_HOSTS`): the `Origin` must
  * name one of them, on any scheme and port. An empty list allows only local development hosts
- * (`localhost`, `127.0.0.1`, `[::1]`), as Django does in DEBUG.
+ * (`localhost`, `127.0.0.1`, `[::1]`) with `{ development: true }`, as Django does in DEBUG; without
+ * it an empty list throws `ImproperlyConfigured`.
  */
 export function AllowedHostsOriginValidator(
   application: Application,
   allowedHosts: readonly string[],
-  options: OriginValidatorOptions = {},
+  options: AllowedHostsOriginValidatorOptions = {},
 ): Application {
   requireApplication(application, "AllowedHostsOriginValidator");
   if (!Array.isArray(allowedHosts)) {
@@ -97,6 +110,13 @@ export function AllowedHostsOriginValidator(
           "Drop the scheme, or use OriginValidator(app, origins) to match schemes too.",
       );
     }
+  }
+  if (allowedHosts.length === 0 && options.development !== true) {
+    throw new ImproperlyConfigured(
+      "AllowedHostsOriginValidator got no host names, so it would refuse every page. List the hosts your " +
+        'pages are served from (e.g. ["chat.example.com"]), or pass { development: true } to allow localhost, ' +
+        "127.0.0.1 and [::1] during local development (Django allows them only with DEBUG).",
+    );
   }
   const hosts = allowedHosts.length === 0 ? LOCAL_HOSTS : allowedHosts;
   return buildValidator(application, hosts, options, "AllowedHostsOriginValidator");

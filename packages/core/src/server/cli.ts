@@ -120,7 +120,7 @@ const SERVE_OPTIONS: OptionSpec[] = [
     kind: "boolean",
     key: "h2c",
     default: "off",
-    help: "cleartext HTTP/2 with prior knowledge, behind a proxy (no WebSockets)",
+    help: "cleartext HTTP/2 with prior knowledge, behind a proxy (WebSockets as HTTP/2 streams, RFC 8441)",
   },
   {
     flag: "no-access-log",
@@ -163,6 +163,7 @@ export const USAGE = `Usage:
 
 The module is an ES module or CommonJS file; its export (default: "application", else the
 default export) is the application. It registers its channel layers in channelLayers on import.
+A TypeScript module (.ts) runs through tsx when the project has it installed.
 
 serve options:
 ${optionLines(SERVE_OPTIONS)}
@@ -205,9 +206,10 @@ function parse(specs: OptionSpec[], args: string[]) {
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    if (command === undefined) throw new UsageError("missing command: serve or worker.");
+    if (command === "-h" || command === "--help" || command === "help") {
       out(USAGE);
-      return command === undefined ? 1 : 0;
+      return 0;
     }
     if (command === "serve") return await runServe(rest, out);
     if (command === "worker") return await runWorker(rest, out);
@@ -282,6 +284,14 @@ async function runWorker(args: string[], out: (line: string) => void): Promise<n
   if (layer === null) {
     throw new Error(
       `No channel layer registered as "${alias}": the module must call channelLayers.set("${alias}", layer) when imported.`,
+    );
+  }
+  if (layer.processLocal === true) {
+    throw new Error(
+      `The channel layer "${alias}" (${layer.constructor.name}) lives inside one process: a worker in its own ` +
+        "process would wait forever for messages no other process can send. Use a layer that crosses " +
+        "processes (RedisChannelLayer from @channels-ts/layer-redis, RabbitMQChannelLayer from " +
+        "@channels-ts/layer-rabbitmq), or run the Worker inside the server's process: new Worker(app, channels, layer).run().",
     );
   }
   const worker = new Worker(app, channels, layer, {

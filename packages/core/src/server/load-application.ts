@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from "node:path";
+import * as nodeModule from "node:module";
+import { extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Application } from "../protocol/types";
 
@@ -10,6 +11,29 @@ export function parseTarget(target: string): { modulePath: string; exportName: s
     return { modulePath: target.slice(0, colon), exportName: target.slice(colon + 1) };
   }
   return { modulePath: target, exportName: undefined };
+}
+
+const TYPESCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts"]);
+
+/**
+ * Registers tsx's loader, as `node --import tsx` does, when tsx can be resolved from the module's
+ * project; `false` if not.
+ */
+async function registerTsx(file: string): Promise<boolean> {
+  let loader: string;
+  try {
+    loader = nodeModule.createRequire(file).resolve("tsx");
+  } catch {
+    return false;
+  }
+  await import(pathToFileURL(loader).href);
+  return true;
+}
+
+/** `./src/asgi.ts` → `./dist/asgi.js`: where the tutorial's tsconfig puts the compiled file. */
+function compiledGuess(modulePath: string): string {
+  const js = modulePath.replace(/\.([mc]?)ts$/, ".$1js");
+  return js.replace(/(^|\/)src\//, "$1dist/");
 }
 
 function asApplication(value: unknown): Application | undefined {
@@ -27,6 +51,9 @@ function asApplication(value: unknown): Application | undefined {
 export async function loadApplication(target: string, cwd = process.cwd()): Promise<Application> {
   const { modulePath, exportName } = parseTarget(target);
   const file = isAbsolute(modulePath) ? modulePath : resolve(cwd, modulePath);
+  const typescript = TYPESCRIPT_EXTENSIONS.has(extname(file));
+  // TypeScript runs through tsx when the project has it (as `node --import tsx` would).
+  if (typescript) await registerTsx(file);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -34,6 +61,13 @@ export async function loadApplication(target: string, cwd = process.cwd()): Prom
     const code = (error as { code?: string }).code;
     if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(file)) {
       throw new Error(`Cannot find the application module ${file}: check the path (relative to ${cwd}).`);
+    }
+    if (code === "ERR_UNKNOWN_FILE_EXTENSION" && typescript) {
+      throw new Error(
+        `Node cannot run the TypeScript file ${modulePath} by itself. Either install tsx in the project ` +
+          `(npm install --save-dev tsx), and channels runs it through tsx, or compile first and serve the ` +
+          `JavaScript: npx tsc && npx channels serve ${compiledGuess(modulePath)}${exportName === undefined ? "" : `:${exportName}`}`,
+      );
     }
     throw error;
   }

@@ -95,9 +95,10 @@ export interface ServeOptions extends ProtocolOptions {
    */
   tls?: TlsOptions;
   /**
-   * `true` (needs `tls`): HTTP/2 and HTTP/1.1 on one port, chosen by ALPN; WebSockets keep using
-   * HTTP/1.1. `"h2c"`: cleartext HTTP/2 with prior knowledge only (no HTTP/1.1, no WebSockets),
-   * for a proxy that speaks HTTP/2 to its backends.
+   * `true` (needs `tls`): HTTP/2 and HTTP/1.1 on one port, chosen by ALPN; WebSockets as HTTP/1.1
+   * upgrades or as HTTP/2 streams (RFC 8441). `"h2c"`: cleartext HTTP/2 with prior knowledge only
+   * (no HTTP/1.1), for a proxy that speaks HTTP/2 to its backends; WebSockets as HTTP/2 streams
+   * (RFC 8441) only.
    * @default false
    */
   http2?: Http2Mode;

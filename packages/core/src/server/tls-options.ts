@@ -16,8 +16,9 @@ export interface TlsOptions {
 
 /**
  * Which HTTP versions `serve()` speaks. `true` needs `tls` and offers `h2` and `http/1.1` through
- * ALPN on one port (WebSocket upgrades keep using HTTP/1.1); `"h2c"` is cleartext HTTP/2 with
- * prior knowledge only (for a proxy that speaks HTTP/2 to its backends); `false` is HTTP/1.1.
+ * ALPN on one port (WebSockets as HTTP/1.1 upgrades or as HTTP/2 streams, RFC 8441); `"h2c"` is
+ * cleartext HTTP/2 with prior knowledge only, for a proxy that speaks HTTP/2 to its backends
+ * (WebSockets as HTTP/2 streams, RFC 8441); `false` is HTTP/1.1.
  */
 export type Http2Mode = boolean | "h2c";
 

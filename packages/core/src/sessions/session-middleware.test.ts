@@ -117,6 +117,42 @@ describe("SessionMiddleware over HTTP", () => {
     expect(await store.load(text)).toEqual({ fav_color: "blue" });
   });
 
+  it("an HTTP consumer's own save() still sends the cookie, with Django's attributes", async () => {
+    const store = new InMemorySessionStore();
+    const app = SessionMiddlewareStack(
+      httpApp(async (session) => {
+        session.set("cart", [1]);
+        await session.save();
+        return 200;
+      }),
+      { secret: SECRET, store },
+    );
+    const { text, cookies } = await get(app);
+    expect(cookies).toHaveLength(1);
+    const [cookie] = cookies as [string];
+    expect(
+      new SessionCookieSigner(SECRET).verify(cookiePair(cookie).slice("sessionid=".length))?.sessionKey,
+    ).toBe(text);
+    for (const part of ["Max-Age=1209600", "Expires=", "Path=/", "HttpOnly", "SameSite=Lax"]) {
+      expect(cookie).toContain(part);
+    }
+    expect(await store.load(text)).toEqual({ cart: [1] });
+  });
+
+  it("a session saved, then deleted from the store before the response, raises SessionInterrupted", async () => {
+    const store = new InMemorySessionStore();
+    const app = SessionMiddlewareStack(
+      httpApp(async (session) => {
+        session.set("a", 1);
+        await session.save();
+        await store.delete(session.sessionKey!);
+        return 200;
+      }),
+      { secret: SECRET, store },
+    );
+    await expect(get(app)).rejects.toThrow(SessionInterrupted);
+  });
+
   it("throws SessionInterrupted when the session was deleted before the response (SE-07)", async () => {
     const store = new InMemorySessionStore();
     const app = SessionMiddlewareStack(

@@ -30,9 +30,11 @@ export interface SessionMiddlewareOptions {
   /**
    * The secret that signs the session cookie: a random string of 32+ characters kept out of source
    * control. To rotate, pass `[newSecret, oldSecret]`: new cookies are signed with the first, cookies
-   * signed with any are accepted (and re-signed on the next HTTP response).
+   * signed with any are accepted (and re-signed on the next HTTP response). Pass
+   * `process.env.SESSION_SECRET` as is: when it is unset, building the middleware throws
+   * `ImproperlyConfigured` saying so (never fall back to a secret written in source).
    */
-  secret: string | readonly string[];
+  secret: string | readonly string[] | undefined;
   /**
    * Where sessions are kept. @default one `InMemorySessionStore` shared by every session middleware
    * of the process that has no store of its own

@@ -22,7 +22,7 @@ export class SessionCookieSigner {
   private readonly secrets: readonly string[];
 
   /** `secret`: the current secret, or `[current, ...older]` while rotating. */
-  constructor(secret: string | readonly string[]) {
+  constructor(secret: string | readonly string[] | undefined) {
     this.secrets = validateSecrets(secret);
   }
 
@@ -52,7 +52,13 @@ export class SessionCookieSigner {
   }
 }
 
-function validateSecrets(secret: string | readonly string[]): readonly string[] {
+function validateSecrets(secret: string | readonly string[] | undefined): readonly string[] {
+  if (secret === undefined) {
+    throw new ImproperlyConfigured(
+      "Sessions need a secret to sign their cookie, and it is undefined: set the environment variable you pass as { secret } (e.g. SESSION_SECRET) " +
+        "to a random string of 32+ characters, e.g. from `openssl rand -base64 48`.",
+    );
+  }
   const secrets = typeof secret === "string" ? [secret] : secret;
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw new ImproperlyConfigured(

@@ -110,6 +110,9 @@ export class Session<Data extends SessionData = SessionData> {
   /**
    * Writes the session to the store, making a key first if it has none. Throws `SessionInterrupted`
    * when the stored session was deleted meanwhile (a logout elsewhere), rather than reviving it.
+   *
+   * As in Django, saving does not clear `modified` (and a new key sets it): over HTTP the
+   * middleware then saves again as the response starts and sends the session cookie with it.
    */
   async save(): Promise<void> {
     if (this.#key !== null && this.#stored && (await this.#store.load(this.#key)) === null) {
@@ -118,10 +121,12 @@ export class Session<Data extends SessionData = SessionData> {
           "The client should start again: call session.flush() to begin a new session, or reload the page.",
       );
     }
-    this.#key ??= newSessionKey();
+    if (this.#key === null) {
+      this.#key = newSessionKey();
+      this.#modified = true; // the client needs the new key: the response must carry the cookie
+    }
     await this.#store.save(this.#key, structuredClone(this.#data), this.#maxAgeMs);
     this.#stored = true;
-    this.#modified = false;
   }
 
   /** Empties the session and deletes it from the store; a new key is made on the next save (logout). */

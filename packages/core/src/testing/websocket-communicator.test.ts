@@ -1,4 +1,6 @@
 // §C.11 of reference/channels-api.md: WebsocketCommunicator.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AsyncWebsocketConsumer } from "../consumers/websocket-consumer";
 import type { Application, WebSocketScope } from "../protocol/types";
@@ -65,6 +67,15 @@ describe("WebsocketCommunicator", () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect(comm.isCancelled).toBe(true);
     await expect(comm.disconnect()).resolves.toBeUndefined();
+  });
+
+  it("the quiet disconnect() after a timeout (Django raises CancelledError there) is a listed difference", () => {
+    const differences = readFileSync(resolve(__dirname, "../../../../docs/differences.md"), "utf8");
+    const row = differences
+      .split("\n")
+      .find((line) => line.startsWith("| communicator `disconnect()` after a timeout"));
+    expect(row).toContain("CancelledError");
+    expect(row).toContain("resolves quietly");
   });
 
   it.each([

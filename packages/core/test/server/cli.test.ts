@@ -1,7 +1,8 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, within } from "./helpers";
@@ -39,10 +40,16 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-async function startCli(args: string[]): Promise<Running> {
+/** The environment without pnpm's NODE_PATH (which would let an app outside the repo resolve its packages). */
+function withoutNodePath(): NodeJS.ProcessEnv {
+  const { NODE_PATH: _, ...env } = process.env;
+  return env;
+}
+
+async function startCli(args: string[], cwd = fixtures): Promise<Running> {
   const child = spawn(process.execPath, [bin, ...args], {
-    cwd: fixtures,
-    env: { ...process.env, NODE_ENV: "test" },
+    cwd,
+    env: { ...withoutNodePath(), NODE_ENV: "test" },
   });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -64,10 +71,11 @@ async function startCli(args: string[]): Promise<Running> {
   return { child, url, output: () => out, exited };
 }
 
-function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function runCli(args: string[], cwd = fixtures): { status: number | null; stdout: string; stderr: string } {
   try {
     const stdout = execFileSync(process.execPath, [bin, ...args], {
-      cwd: fixtures,
+      cwd,
+      env: withoutNodePath(),
       encoding: "utf8",
       stdio: "pipe",
     });
@@ -208,6 +216,68 @@ describe("channels CLI", () => {
     expect(unreadable.status).toBe(1);
     expect(unreadable.stderr).toContain("Cannot read the TLS private key --tls-key nope.pem");
     expect(runCli(["serve", "esm-app.mjs", "--http2", "--h2c"]).status).toBe(2);
+  });
+
+  it("with no arguments exits 2 with the usage on stderr; --help prints it on stdout and exits 0", () => {
+    const none = runCli([]);
+    expect(none.status).toBe(2);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toContain("channels serve <module>[:export]");
+    const help = runCli(["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("channels serve <module>[:export]");
+  });
+
+  it("--h2c's help says what h2c carries: WebSockets as HTTP/2 streams (RFC 8441)", () => {
+    const line = runCli(["--help"])
+      .stdout.split("\n")
+      .find((l) => l.trim().startsWith("--h2c"));
+    expect(line).toContain("RFC 8441");
+    expect(line).not.toContain("no WebSockets");
+  });
+
+  describe("a TypeScript module", () => {
+    let app: string;
+    beforeAll(() => {
+      app = mkdtempSync(join(tmpdir(), "channels-ts-app-"));
+      writeFileSync(join(app, "package.json"), '{ "type": "module" }\n');
+      copyFileSync(join(fixtures, "ts-app.ts"), join(app, "ts-app.ts"));
+      copyFileSync(join(fixtures, "ts-greeting.ts"), join(app, "ts-greeting.ts"));
+    });
+    afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+    it("without tsx: exits 1 saying the exact commands that work", () => {
+      const result = runCli(["serve", "./ts-app.ts", "--port", "0"], app);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("npm install --save-dev tsx");
+      expect(result.stderr).toContain("npx tsc && npx channels serve ./ts-app.js");
+      expect(result.stderr).not.toContain("ERR_UNKNOWN_FILE_EXTENSION");
+    });
+
+    it("with tsx installed in the project: runs it through tsx", async () => {
+      // This monorepo has tsx (through vite); link it into the app as `npm i -D tsx` would.
+      const fromVitest = createRequire(createRequire(import.meta.url).resolve("vitest"));
+      const tsx = dirname(createRequire(fromVitest.resolve("vite")).resolve("tsx/package.json"));
+      const modules = join(app, "node_modules");
+      rmSync(modules, { recursive: true, force: true });
+      execFileSync("mkdir", ["-p", modules]);
+      symlinkSync(tsx, join(modules, "tsx"), "dir");
+      try {
+        const cli = await startCli(["serve", "./ts-app.ts", "--port", "0"], app);
+        expect(await (await fetch(`${cli.url}/x`)).text()).toBe("hello from typescript /x");
+        cli.child.kill("SIGTERM");
+        expect(await within(cli.exited, 10_000)).toBe(0);
+      } finally {
+        rmSync(modules, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it("worker refuses a process-local layer (in-memory), saying why and what to use", () => {
+    const result = runCli(["worker", "in-process-layer-app.mjs", "jobs"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("lives inside one process");
+    expect(result.stderr).toContain("RedisChannelLayer");
   });
 
   it("worker refuses to start without a registered layer", () => {

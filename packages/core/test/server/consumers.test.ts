@@ -1,28 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AsyncWebsocketConsumer } from "../../src/consumers/index";
 import { InMemoryChannelLayer } from "../../src/layers/in-memory-layer";
 import { channelLayers } from "../../src/layers/registry";
 import { ProtocolTypeRouter, path, URLRouter } from "../../src/routing/index";
+import { ChatConsumer } from "../fixtures/chat-consumer";
 import { connect, NewsEvents, Recorder, start, within } from "./helpers";
-
-// DESIGN.md's ported seed consumer, verbatim.
-class ChatConsumer extends AsyncWebsocketConsumer {
-  roomGroupName = "chat_chat_room";
-  override async connect() {
-    await this.channelLayer!.groupAdd(this.roomGroupName, this.channelName);
-    await this.accept();
-  }
-  override async disconnect(_code: number) {
-    await this.channelLayer!.groupDiscard(this.roomGroupName, this.channelName);
-  }
-  override async receive(textData?: string) {
-    const { message } = JSON.parse(textData!);
-    await this.channelLayer!.groupSend(this.roomGroupName, { type: "chat_message", message });
-  }
-  async chat_message(event: { message: string }) {
-    await this.send(JSON.stringify({ message: event.message }));
-  }
-}
 
 const disconnects = new Recorder();
 

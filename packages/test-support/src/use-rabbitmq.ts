@@ -1,4 +1,4 @@
-// Kept apart from rabbitmq-server.ts, which the benchmarks import outside vitest.
+// Vitest hooks: kept apart from rabbitmq-server.ts, which the benchmarks import outside vitest.
 import { afterAll, beforeAll } from "vitest";
 import { type RabbitMQServer, startRabbitMQ } from "./rabbitmq-server";
 

@@ -4,9 +4,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port";
 
 export interface RedisServerHandle {
   /** `redis://127.0.0.1:<port>` */
@@ -74,20 +75,6 @@ export function redisServerSkipReason(): string | undefined {
     "redis-server is not installed: install the Debian package `redis-server` to run these tests";
   if (process.env.CI) throw new Error(message);
   return message;
-}
-
-/** A port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 /** One PING on `port`: `true` on +PONG. */

@@ -10,10 +10,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "amqplib";
+import { freePort } from "./free-port";
 
 const SERVER_SCRIPT = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const EPMD_CANDIDATES = ["/usr/bin/epmd", "/usr/lib/erlang/bin/epmd"];
@@ -40,19 +41,6 @@ export interface RabbitMQServer {
   resume(): Promise<void>;
   /** Stops the broker and its epmd and deletes its directory. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once something accepts TCP connections on `port`, polling until `deadline`. */

@@ -509,6 +509,14 @@ describe("connect()", () => {
     expect(first.onerror).toBeTypeOf("function");
   });
 
+  it("uses the global WebSocket when none is given (browsers, Node 22+)", () => {
+    vi.stubGlobal("WebSocket", FakeWebSocket);
+    const socket = connect("ws://x.test/ws/");
+    expect(FakeWebSocket.last.url).toBe("ws://x.test/ws/");
+    FakeWebSocket.last.accept();
+    expect(socket.state).toBe("open");
+  });
+
   it("offers the subprotocols given", () => {
     open({ protocols: ["chat.v1"] });
     expect(FakeWebSocket.last.protocols).toEqual(["chat.v1"]);

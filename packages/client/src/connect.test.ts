@@ -517,6 +517,25 @@ describe("connect()", () => {
     expect(socket.state).toBe("open");
   });
 
+  it("closes for good, saying why, when a URL function fails on a reconnect", () => {
+    let calls = 0;
+    const socket = connect(
+      () => {
+        calls += 1;
+        if (calls > 2) throw new Error("no token");
+        return "ws://x.test/ws/";
+      },
+      { WebSocket: FakeWebSocket },
+    );
+    const errors: string[] = [];
+    socket.on("error", (error) => errors.push(error.message));
+    FakeWebSocket.last.accept();
+    FakeWebSocket.last.serverClose(1006);
+    vi.runOnlyPendingTimers();
+    expect(errors).toEqual(["no token"]);
+    expect(socket.state).toBe("closed");
+  });
+
   it("offers the subprotocols given", () => {
     open({ protocols: ["chat.v1"] });
     expect(FakeWebSocket.last.protocols).toEqual(["chat.v1"]);

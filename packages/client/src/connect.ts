@@ -322,7 +322,15 @@ export class ChannelSocket<P extends SocketProtocol = SocketProtocol> {
 
   private open(): void {
     this.retryTimer = undefined;
-    const ws = new this.WebSocket(resolveSocketUrl(this.currentUrl()), this.options.protocols);
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WebSocket(resolveSocketUrl(this.currentUrl()), this.options.protocols);
+    } catch (error) {
+      // A URL function that throws or returns a bad URL: retrying would fail the same way.
+      this.emit("error", error instanceof Error ? error : new Error(String(error)));
+      this.finish({ code: 1006, reason: "could not open a WebSocket", willReconnect: false });
+      return;
+    }
     this.ws = ws;
     this.envelope = false;
     ws.onopen = () => {

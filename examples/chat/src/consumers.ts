@@ -1,11 +1,19 @@
 import { AsyncEnvelopeConsumer, InvalidFrameError, RequestRefused, typedLayer } from "@channels-ts/core";
+import { RateLimiter } from "./rate-limit";
 
 /** Longest chat message the server takes, in characters. */
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest display name, in characters. */
 export const MAX_NAME_LENGTH = 40;
-/** The group of `/ws/chat/`, the seed's single room. */
-export const DEFAULT_ROOM_GROUP = "chat_chat_room";
+/**
+ * The group of `/ws/chat/`, the seed's single room. Rooms are `chat_<room>` with a slug for a room,
+ * and a slug has no `.`, so no room (not even `/ws/chat/chat_room/`) can join this group.
+ */
+export const DEFAULT_ROOM_GROUP = "chat.default";
+/** Chat messages one connection may send per second, on average. */
+export const MESSAGES_PER_SECOND = 5;
+/** Chat messages one connection may send at once before the rate applies. */
+export const MESSAGE_BURST = 10;
 
 /** What the server sends: the tutorial's `{ message }`, with a type and a sender. */
 export type ServerFrame =
@@ -30,12 +38,14 @@ type ChatEvent = { type: "chat.message"; message: string; name: string; at: numb
 type PresenceEvent = { type: "chat.join" | "chat.leave"; name: string; at: number };
 type RenameEvent = { type: "chat.rename"; from: string; name: string; at: number };
 
-/** A name as the chat shows it: trimmed, without control characters, at most MAX_NAME_LENGTH. */
+/** A name as the chat shows it, at most MAX_NAME_LENGTH characters; `""` if nothing is left. */
 function cleanName(raw: string): string {
-  // Control characters would garble the log; the length cap keeps one name from filling the page.
+  // Control characters would garble the log, and format characters (bidi overrides such as U+202E,
+  // zero-width ones) would disguise a name or reorder the text around it; the length cap keeps one
+  // name from filling the page.
   return raw
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "")
     .trim()
-    .replace(/\p{Cc}/gu, "")
     .slice(0, MAX_NAME_LENGTH);
 }
 
@@ -68,6 +78,8 @@ function countName(room: string, name: string, delta: 1 | -1): void {
 export class ChatConsumer extends AsyncEnvelopeConsumer<ChatProtocol> {
   roomGroupName = DEFAULT_ROOM_GROUP;
   name = "anonymous";
+  /** Each connection's chat messages are rate limited, so one client cannot flood a room. */
+  private readonly limiter = new RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST);
 
   async connect() {
     const room = this.scope.url_route?.kwargs.room;
@@ -113,6 +125,13 @@ export class ChatConsumer extends AsyncEnvelopeConsumer<ChatProtocol> {
     const message = this.parseMessage(content);
     if (typeof message !== "string") {
       await this.sendFrame({ type: "error", error: message.error });
+      return;
+    }
+    if (!this.limiter.take()) {
+      await this.sendFrame({
+        type: "error",
+        error: `Slow down: at most ${MESSAGES_PER_SECOND} messages a second (${MESSAGE_BURST} at once). This one was not sent.`,
+      });
       return;
     }
     await this.room().groupSend(this.roomGroupName, {

@@ -65,6 +65,8 @@ describe("typedLayer<C>(layer)", () => {
     void typed.groupSend("room", { type: "chat.message", text: "hi" });
     // @ts-expect-error: websocket.* events are the server's, not layer events
     void typed.groupSend("room", { type: "websocket.disconnect", code: 1000 });
+    // @ts-expect-error: layer.* notices are the layer's own
+    void typed.groupSend("room", { type: "layer.groups_lost" });
   });
 
   it("leaves the untyped layer as it was", () => {

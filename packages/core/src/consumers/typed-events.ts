@@ -5,7 +5,9 @@ export type HandlerNameOf<T extends string> = T extends `${infer Head}.${infer T
   ? `${Head}_${HandlerNameOf<Tail>}`
   : T;
 
-type ProtocolHandler = `websocket_${string}` | `http_${string}` | `lifespan_${string}`;
+// Not layer events an app sends: the server's protocol events, and the layer's own notices
+// (`layer.groups_lost`).
+type FrameworkHandler = `websocket_${string}` | `http_${string}` | `lifespan_${string}` | `layer_${string}`;
 
 /** Those of `Types` that dispatch to the handler `Name`. */
 type TypesFor<Types, Name> = Types extends string
@@ -27,15 +29,16 @@ type EventOfHandler<Name, Method> = Method extends (event: infer E) => unknown
 
 /**
  * The layer events a consumer class handles, derived from its handler methods: a method
- * `chat_message(event: { type: "chat.message"; text: string })` contributes that event. Protocol
- * handlers (`websocket_*`, `http_*`, `lifespan_*`) are not layer events.
+ * `chat_message(event: { type: "chat.message"; text: string })` contributes that event. Framework
+ * handlers (`websocket_*`, `http_*`, `lifespan_*`, and `layer_*` for the layer's own notices) are
+ * not among them.
  *
  * ```ts
  * type RoomEvents = LayerEventsOf<ChatConsumer>; // { type: "chat.message"; text: string } | …
  * ```
  */
 export type LayerEventsOf<C> = {
-  [K in keyof C]: K extends ProtocolHandler ? never : EventOfHandler<K, C[K]>;
+  [K in keyof C]: K extends FrameworkHandler ? never : EventOfHandler<K, C[K]>;
 }[keyof C];
 
 /**

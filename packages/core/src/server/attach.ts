@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type { Application } from "../protocol/types";
 import type { AttachOptions } from "./options";
 import { ProtocolServer } from "./protocol-server";
+import { isWebSocketUpgrade } from "./websocket/handshake";
 
 /** What `attach()` returns. */
 export interface AttachedServer {
@@ -41,7 +42,9 @@ export function attach(
   ready.catch((error: unknown) => protocol.logger.error("Lifespan startup failed:", error));
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (req.headers.upgrade?.toLowerCase() !== "websocket") return;
+    // Other upgrades (h2c, a second WebSocket library) belong to the server's other listeners; with
+    // none, they are refused here as serve() refuses them.
+    if (!isWebSocketUpgrade(req) && httpServer.listenerCount("upgrade") > 1) return;
     protocol.handleUpgrade(req, socket, head);
   };
   httpServer.on("upgrade", onUpgrade);

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { channelLayers, DEFAULT_CHANNEL_LAYER } from "../layers/registry";
 import { loadApplication } from "./load-application";
 import { resolveLogger } from "./logger";
-import { DEFAULTS, type ServeOptions } from "./options";
+import type { ServeOptions } from "./options";
+import { type HelpFlag, serveFlags, workerFlags } from "./options-table";
 import { serve } from "./serve";
 import { readTlsFiles } from "./tls-options";
 import { Worker } from "./worker";
@@ -10,126 +11,23 @@ import { Worker } from "./worker";
 interface OptionSpec {
   flag: string;
   kind: "string" | "number" | "boolean";
-  key: keyof ServeOptions | "layer" | "noAccessLog" | "tlsKey" | "tlsCert" | "h2c";
+  /** Where the value goes: the camel-cased flag (`root-path` → `rootPath`, `tls-key` → `tlsKey`). */
+  key: string;
   default: string;
   help: string;
 }
 
-const SERVE_OPTIONS: OptionSpec[] = [
-  { flag: "host", kind: "string", key: "host", default: DEFAULTS.host, help: "interface to listen on" },
-  {
-    flag: "port",
-    kind: "number",
-    key: "port",
-    default: String(DEFAULTS.port),
-    help: "TCP port (0 picks a free one)",
-  },
-  {
-    flag: "root-path",
-    kind: "string",
-    key: "rootPath",
-    default: '""',
-    help: "ASGI root_path, the mount point behind a proxy",
-  },
-  {
-    flag: "proxy-headers",
-    kind: "boolean",
-    key: "proxyHeaders",
-    default: "off",
-    help: "trust X-Forwarded-For/-Port/-Proto",
-  },
-  {
-    flag: "handshake-timeout-ms",
-    kind: "number",
-    key: "handshakeTimeoutMs",
-    default: "5000",
-    help: "accept or close a WebSocket within this, else 403",
-  },
-  {
-    flag: "ping-interval-ms",
-    kind: "number",
-    key: "pingIntervalMs",
-    default: "20000",
-    help: "ping WebSockets idle this long (0: never)",
-  },
-  {
-    flag: "ping-timeout-ms",
-    kind: "number",
-    key: "pingTimeoutMs",
-    default: "30000",
-    help: "drop a WebSocket whose pong is this late",
-  },
-  {
-    flag: "max-message-bytes",
-    kind: "number",
-    key: "maxMessageBytes",
-    default: "1048576",
-    help: "larger incoming messages close with 1009",
-  },
-  {
-    flag: "max-buffered-bytes",
-    kind: "number",
-    key: "maxBufferedBytes",
-    default: "4194304",
-    help: "outbound bytes queued per client before closing it with 1013",
-  },
-  {
-    flag: "application-close-timeout-ms",
-    kind: "number",
-    key: "applicationCloseTimeoutMs",
-    default: "10000",
-    help: "cancel an instance still running this long after disconnect",
-  },
-  {
-    flag: "http-timeout-ms",
-    kind: "number",
-    key: "httpTimeoutMs",
-    default: "none",
-    help: "answer 503 when no response started within this",
-  },
-  {
-    flag: "per-message-deflate",
-    kind: "boolean",
-    key: "perMessageDeflate",
-    default: "off",
-    help: "enable WebSocket compression",
-  },
-  {
-    flag: "tls-key",
-    kind: "string",
-    key: "tlsKey",
-    default: "none",
-    help: "PEM private key file: serve HTTPS/WSS (with --tls-cert)",
-  },
-  {
-    flag: "tls-cert",
-    kind: "string",
-    key: "tlsCert",
-    default: "none",
-    help: "PEM certificate (chain) file (with --tls-key)",
-  },
-  {
-    flag: "http2",
-    kind: "boolean",
-    key: "http2",
-    default: "off",
-    help: "HTTP/2 and HTTP/1.1 over TLS on one port (needs --tls-key/--tls-cert)",
-  },
-  {
-    flag: "h2c",
-    kind: "boolean",
-    key: "h2c",
-    default: "off",
-    help: "cleartext HTTP/2 with prior knowledge, behind a proxy (WebSockets as HTTP/2 streams, RFC 8441)",
-  },
-  {
-    flag: "no-access-log",
-    kind: "boolean",
-    key: "noAccessLog",
-    default: "off",
-    help: "do not log one line per request/connection",
-  },
-];
+function camelCase(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function spec(flag: HelpFlag): OptionSpec {
+  const kind = flag.takes === "n" ? "number" : flag.takes === "value" ? "string" : "boolean";
+  return { flag: flag.flag, kind, key: camelCase(flag.flag), default: flag.shown, help: flag.help };
+}
+
+// The flags come from the options table, as do their defaults and the docs' table.
+const SERVE_OPTIONS: OptionSpec[] = serveFlags().map(spec);
 
 const WORKER_OPTIONS: OptionSpec[] = [
   {
@@ -139,13 +37,7 @@ const WORKER_OPTIONS: OptionSpec[] = [
     default: DEFAULT_CHANNEL_LAYER,
     help: "alias of the channel layer to listen on",
   },
-  {
-    flag: "application-close-timeout-ms",
-    kind: "number",
-    key: "applicationCloseTimeoutMs",
-    default: "10000",
-    help: "on shutdown, cancel instances still running after this",
-  },
+  ...workerFlags().map(spec),
 ];
 
 function optionLines(specs: OptionSpec[]): string {

@@ -28,8 +28,6 @@ export abstract class ApplicationInstance {
   private rejectNext: ((error: unknown) => void) | null = null;
   cancelled = false;
   finished = false;
-  /** When set (on `clock()`), the sweeper cancels the instance if it is still running then. */
-  cancelAt = 0;
   /** Called once when the application returns, throws or is cancelled and settles. */
   onFinished: ((instance: ApplicationInstance) => void) | null = null;
 

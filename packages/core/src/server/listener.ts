@@ -10,6 +10,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { Duplex } from "node:stream";
 import { ImproperlyConfigured } from "../exceptions";
 import type { ProtocolServer } from "./protocol-server";
+import { rawPlainResponse } from "./responses";
 import type { Transport } from "./tls-options";
 
 /** The Node server `serve()` listens with, by `tls` / `http2`. */
@@ -26,8 +27,7 @@ export interface Listener {
 
 function rejectBadRequest(_error: Error, socket: Duplex): void {
   // A client that misbehaves at the HTTP level (bad request line, reset) must not take us down.
-  if (socket.writable)
-    socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  if (socket.writable) socket.end(rawPlainResponse(400, ""));
   else socket.destroy();
 }
 

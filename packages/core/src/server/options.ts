@@ -1,9 +1,14 @@
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import type { Logger } from "./logger";
+import { type OptionCheck, type OptionName, type OptionRow, SERVER_OPTIONS } from "./options-table";
 import type { Http2Mode, TlsOptions } from "./tls-options";
 
-/** Options shared by `serve()` and `attach()`. Every duration is in milliseconds. */
+/**
+ * Options shared by `serve()` and `attach()`. Every duration is in milliseconds. Defaults, checks,
+ * CLI flags and the docs table come from `SERVER_OPTIONS` (options-table.ts); each `@default`
+ * here is checked against it.
+ */
 export interface ProtocolOptions {
   /**
    * ASGI `root_path`: the prefix under which the application is mounted (behind a proxy that
@@ -121,36 +126,29 @@ export interface AttachOptions extends ProtocolOptions {
   routeHttp?: boolean;
 }
 
-/** Options after defaults and validation. */
-export interface ResolvedOptions {
-  rootPath: string;
-  proxyHeaders: boolean;
-  handshakeTimeoutMs: number;
-  pingIntervalMs: number;
-  pingTimeoutMs: number;
-  maxMessageBytes: number;
-  maxBufferedBytes: number;
-  applicationCloseTimeoutMs: number;
-  httpTimeoutMs: number | undefined;
-  perMessageDeflate: boolean;
-}
+/**
+ * Every option of `serve()` and `attach()` has a row in the options table, and every row is an
+ * option: "Type 'true' is not assignable to type 'false'" here means one of them is missing.
+ */
+type Documented = keyof ServeOptions | keyof AttachOptions;
+type Unmatched = Exclude<Documented, OptionName> | Exclude<OptionName, Documented>;
+const tableMatchesInterfaces: [Unmatched] extends [never] ? true : false = true;
+void tableMatchesInterfaces;
 
-export const DEFAULTS = {
-  host: "127.0.0.1",
-  port: 8000,
-  rootPath: "",
-  proxyHeaders: false,
-  handshakeTimeoutMs: 5_000,
-  pingIntervalMs: 20_000,
-  pingTimeoutMs: 30_000,
-  maxMessageBytes: 1_048_576,
-  maxBufferedBytes: 4_194_304,
-  applicationCloseTimeoutMs: 10_000,
-  perMessageDeflate: false,
-} as const;
+type Table = typeof SERVER_OPTIONS;
+type Checked = { [K in OptionName]: Table[K] extends { check: OptionCheck } ? K : never }[OptionName];
+type CheckedValue<C> = C extends "boolean" ? boolean : C extends "root-path" ? string : number;
 
-function duration(value: unknown, name: string, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
+/** Options after defaults and validation: every option of the table with a `check`. */
+export type ResolvedOptions = {
+  -readonly [K in Checked]: Table[K] extends { check: infer C; default: infer D }
+    ? CheckedValue<C> | (D extends undefined ? undefined : never)
+    : never;
+};
+
+export { DEFAULTS } from "./options-table";
+
+function duration(value: unknown, name: string, allowZero: boolean): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new ImproperlyConfigured(
       `Server option ${name} must be a number of milliseconds${allowZero ? " ≥ 0" : " > 0"}; got ${String(value)}.`,
@@ -159,40 +157,46 @@ function duration(value: unknown, name: string, fallback: number, allowZero = fa
   return value;
 }
 
-function byteCount(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new ImproperlyConfigured(
-      `Server option ${name} must be a positive integer of bytes; got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function bool(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new ImproperlyConfigured(`Server option ${name} must be true or false; got ${String(value)}.`);
-  }
-  return value;
-}
+/** The checks of the table's `check` column; each gets a value that is not `undefined`. */
+const CHECKS: Record<OptionCheck, (value: unknown, name: string) => unknown> = {
+  duration: (value, name) => duration(value, name, false),
+  "duration-or-off": (value, name) => duration(value, name, true),
+  bytes(value, name) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      throw new ImproperlyConfigured(
+        `Server option ${name} must be a positive integer of bytes; got ${String(value)}.`,
+      );
+    }
+    return value;
+  },
+  boolean(value, name) {
+    if (typeof value !== "boolean") {
+      throw new ImproperlyConfigured(`Server option ${name} must be true or false; got ${String(value)}.`);
+    }
+    return value;
+  },
+  "root-path"(value, name) {
+    if (typeof value !== "string" || (value !== "" && (!value.startsWith("/") || value.endsWith("/")))) {
+      throw new ImproperlyConfigured(
+        `Server option ${name} must be "" or a path like "/app" (leading slash, no trailing slash); got ${String(value)}.`,
+      );
+    }
+    return value;
+  },
+};
 
 /** Applies defaults and rejects bad values with a message that names the option. */
 export function resolveOptions(options: ProtocolOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") {
     throw new ImproperlyConfigured(`Server options must be an object; got ${String(options)}.`);
   }
-  const rootPath = options.rootPath ?? DEFAULTS.rootPath;
-  if (
-    typeof rootPath !== "string" ||
-    (rootPath !== "" && (!rootPath.startsWith("/") || rootPath.endsWith("/")))
-  ) {
-    throw new ImproperlyConfigured(
-      `Server option rootPath must be "" or a path like "/app" (leading slash, no trailing slash); got ${String(rootPath)}.`,
-    );
+  const given = options as Record<string, unknown>;
+  const resolved: Record<string, unknown> = {};
+  for (const [name, row] of Object.entries(SERVER_OPTIONS as Record<string, OptionRow>)) {
+    if (row.check === undefined) continue;
+    const value = given[name];
+    resolved[name] = value === undefined ? row.default : CHECKS[row.check](value, name);
   }
-  const httpTimeoutMs =
-    options.httpTimeoutMs === undefined ? undefined : duration(options.httpTimeoutMs, "httpTimeoutMs", 0);
   if (options.layers !== undefined && (options.layers === null || typeof options.layers !== "object")) {
     throw new ImproperlyConfigured(
       "Server option layers must be an object of alias → ChannelLayer, e.g. { default: layer }.",
@@ -210,24 +214,5 @@ export function resolveOptions(options: ProtocolOptions): ResolvedOptions {
       "Server option logger must have info, warn and error methods, or be null to silence it.",
     );
   }
-  return {
-    rootPath,
-    proxyHeaders: bool(options.proxyHeaders, "proxyHeaders", DEFAULTS.proxyHeaders),
-    handshakeTimeoutMs: duration(
-      options.handshakeTimeoutMs,
-      "handshakeTimeoutMs",
-      DEFAULTS.handshakeTimeoutMs,
-    ),
-    pingIntervalMs: duration(options.pingIntervalMs, "pingIntervalMs", DEFAULTS.pingIntervalMs, true),
-    pingTimeoutMs: duration(options.pingTimeoutMs, "pingTimeoutMs", DEFAULTS.pingTimeoutMs),
-    maxMessageBytes: byteCount(options.maxMessageBytes, "maxMessageBytes", DEFAULTS.maxMessageBytes),
-    maxBufferedBytes: byteCount(options.maxBufferedBytes, "maxBufferedBytes", DEFAULTS.maxBufferedBytes),
-    applicationCloseTimeoutMs: duration(
-      options.applicationCloseTimeoutMs,
-      "applicationCloseTimeoutMs",
-      DEFAULTS.applicationCloseTimeoutMs,
-    ),
-    httpTimeoutMs,
-    perMessageDeflate: bool(options.perMessageDeflate, "perMessageDeflate", DEFAULTS.perMessageDeflate),
-  };
+  return resolved as ResolvedOptions;
 }

@@ -1,6 +1,6 @@
 import type { TLSSocket } from "node:tls";
 import type { Headers } from "../protocol/types";
-import { type HttpRequest, isHttp2 } from "./http2-protocol";
+import { type HttpRequest, isHttp2 } from "./http-versions";
 import type { ResolvedOptions } from "./options";
 
 /** The parts of a scope that HTTP and WebSocket connections share. */

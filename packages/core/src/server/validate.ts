@@ -82,3 +82,10 @@ export function checkCloseReason(reason: unknown): string {
   }
   return reason;
 }
+
+/** Header names and values go on the wire as they are: a CR or LF would let them split the response. */
+export function checkNoLineBreaks(flat: readonly string[], eventType: string): void {
+  for (const field of flat) {
+    if (/[\r\n]/.test(field)) throw new TypeError(`${eventType} headers must not contain CR or LF.`);
+  }
+}

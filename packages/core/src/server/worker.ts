@@ -3,6 +3,7 @@ import type { ChannelLayer } from "../layers/base";
 import type { Application, ChannelScope, ReceiveEvent, SendEvent } from "../protocol/types";
 import { ApplicationInstance } from "./instance";
 import { type Logger, resolveLogger } from "./logger";
+import { DEFAULTS } from "./options-table";
 
 /** Options of `Worker`. */
 export interface WorkerOptions {
@@ -79,7 +80,7 @@ export class Worker {
     this.layer = layer;
     this.channels = [...new Set(channels)];
     this.logger = resolveLogger(options.logger);
-    this.closeTimeoutMs = options.applicationCloseTimeoutMs ?? 10_000;
+    this.closeTimeoutMs = options.applicationCloseTimeoutMs ?? DEFAULTS.applicationCloseTimeoutMs;
   }
 
   /**

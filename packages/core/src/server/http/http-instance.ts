@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RouteNotFound } from "../exceptions";
-import type { HttpScope, SendEvent } from "../protocol/types";
+import { RouteNotFound } from "../../exceptions";
+import type { HttpScope, SendEvent } from "../../protocol/types";
+import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
   abortResponse,
   expectedBodyLength,
@@ -11,12 +12,12 @@ import {
   withoutConnectionHeaders,
   writeChunk,
   writeHead,
-} from "./http2-protocol";
-import { ApplicationInstance, clock } from "./instance";
-import { clientLabel } from "./logger";
-import type { ProtocolServer } from "./protocol-server";
-import { httpVersion, type requestParts, requestPartsOrRefuse } from "./scope";
-import { checkBody, checkHeaders, checkStatus } from "./validate";
+} from "../http-versions";
+import { clock } from "../instance";
+import { clientLabel } from "../logger";
+import { writePlainResponse } from "../responses";
+import { httpVersion, type RequestParts } from "../scope";
+import { checkBody, checkHeaders, checkStatus } from "../validate";
 
 const EMPTY = Buffer.alloc(0);
 const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
@@ -31,23 +32,11 @@ const HEADERS_SENT = 2;
 const AWAITING_TRAILERS = 3;
 const COMPLETE = 4;
 
-/** Plain-text error responses the server writes itself. Returns the body bytes sent (for the access log). */
-export function writePlainResponse(res: HttpResponse, status: number, text: string): number {
-  if (res.headersSent) {
-    res.destroy();
-    return 0;
-  }
-  const body = Buffer.from(text, "utf8");
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": body.length });
-  res.end(body);
-  return body.length;
-}
-
 /** Where `attach({ routeHttp })` sends a request the application raised `RouteNotFound` on. */
 export type Fallthrough = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** One HTTP request (HTTP/1.x or one HTTP/2 stream): its scope, its streamed body, its streamed response. */
-export class HttpInstance extends ApplicationInstance {
+export class HttpInstance extends ConnectionInstance {
   readonly scope: HttpScope;
   private state = NOT_STARTED;
   private status = 0;
@@ -67,18 +56,18 @@ export class HttpInstance extends ApplicationInstance {
   private bytesSent = 0;
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
-  timeoutAt = 0;
+  private timeoutAt = 0;
 
   constructor(
-    private readonly server: ProtocolServer,
+    private readonly host: ProtocolHost,
     readonly req: HttpRequest,
     readonly res: HttpResponse,
-    parts: ReturnType<typeof requestParts>,
+    parts: RequestParts,
     /** `attach({ routeHttp })`: where a request goes when the application raises `RouteNotFound` untouched. */
     private readonly fallthrough: Fallthrough | null,
   ) {
     super();
-    const options = server.options;
+    const options = host.options;
     const scope: HttpScope = {
       type: "http",
       asgi: { version: "3.0", spec_version: "2.5" },
@@ -93,13 +82,10 @@ export class HttpInstance extends ApplicationInstance {
       client: parts.client,
       server: parts.server,
     };
-    if (server.lifespanState !== null) scope.state = { ...server.lifespanState };
+    if (host.lifespanState !== null) scope.state = { ...host.lifespanState };
     this.scope = scope;
     this.expected = expectedBodyLength(req);
-    if (options.httpTimeoutMs !== undefined) {
-      this.timeoutAt = clock() + options.httpTimeoutMs;
-      server.timedRequests.add(this);
-    }
+    if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     res.on("close", this.onResponseClose);
   }
 
@@ -141,14 +127,14 @@ export class HttpInstance extends ApplicationInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
-    if (this.server.accessLog)
-      this.server.logger.info(
+    if (this.host.accessLog)
+      this.host.logger.info(
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
     this.drainResolve = null;
     if (this.waiting) this.deliver(DISCONNECT);
-    if (!this.finished) this.server.scheduleCancel(this);
+    if (!this.finished) this.host.disconnected(this);
   };
 
   protected handleSend(event: SendEvent): Promise<void> | undefined {
@@ -236,8 +222,16 @@ export class HttpInstance extends ApplicationInstance {
     resolve?.();
   };
 
+  /** The HTTP timeout: true while it still waits for the response to start. */
+  sweep(now: number): boolean {
+    if (this.timeoutAt === 0 || this.finished) return false;
+    if (now < this.timeoutAt) return true;
+    this.timeOut();
+    return false;
+  }
+
   /** The HTTP timeout ran out: answer 503 if no response has started. */
-  timeOut(): void {
+  private timeOut(): void {
     this.timeoutAt = 0;
     if (this.state === NOT_STARTED || this.state === STARTED) {
       this.state = COMPLETE;
@@ -253,10 +247,14 @@ export class HttpInstance extends ApplicationInstance {
     }
   }
 
+  terminate(): void {
+    this.res.destroy();
+  }
+
   protected onApplicationReturn(): void {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
-      this.server.logger.error(
+      this.host.logger.error(
         `Application returned without sending the trailers it announced (${this.scope.path}).`,
       );
       this.state = COMPLETE;
@@ -264,13 +262,11 @@ export class HttpInstance extends ApplicationInstance {
       return;
     }
     if (this.state === HEADERS_SENT) {
-      this.server.logger.error(
-        `Application returned with the response body still open (${this.scope.path}).`,
-      );
+      this.host.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
       abortResponse(this.res);
       return;
     }
-    this.server.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
@@ -288,10 +284,7 @@ export class HttpInstance extends ApplicationInstance {
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
-    this.server.logger.error(
-      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
-      error,
-    );
+    this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);
@@ -300,25 +293,4 @@ export class HttpInstance extends ApplicationInstance {
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
-}
-
-/** Entry point for one HTTP request. */
-export function handleHttpRequest(
-  server: ProtocolServer,
-  req: HttpRequest,
-  res: HttpResponse,
-  fallthrough: Fallthrough | null = null,
-): void {
-  if (server.closing) {
-    if (!isHttp2(req)) res.setHeader("connection", "close");
-    writePlainResponse(res, 503, "Server is shutting down.");
-    return;
-  }
-  const parts = requestPartsOrRefuse(req, server.options, (status, text) =>
-    writePlainResponse(res, status, text),
-  );
-  if (parts === null) return;
-  const instance = new HttpInstance(server, req, res, parts, fallthrough);
-  server.track(instance);
-  instance.start(server.app);
 }

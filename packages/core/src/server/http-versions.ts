@@ -9,7 +9,9 @@ export type HttpRequest = IncomingMessage | Http2ServerRequest;
 export type HttpResponse = ServerResponse | Http2ServerResponse;
 
 export function isHttp2(req: HttpRequest): req is Http2ServerRequest {
-  return req.httpVersionMajor === 2;
+  // An HTTP/1.1 connection may send the request line `GET / HTTP/2.0` (llhttp accepts it): only a
+  // request of the HTTP/2 server has a stream.
+  return req.httpVersionMajor === 2 && "stream" in req;
 }
 
 /** Request body length, `-1` when unknown (chunked, or an HTTP/2 stream with DATA frames to come). */
@@ -37,6 +39,21 @@ export function withoutConnectionHeaders(flat: string[]): string[] {
     if (!CONNECTION_HEADERS.has(name.toLowerCase())) kept.push(name.toLowerCase(), flat[i + 1] as string);
   }
   return kept;
+}
+
+/** HTTP/2 response headers: `:status` and a flat header list, minus the headers HTTP/2 forbids. */
+export function http2Headers(status: number, flat: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { ":status": String(status) };
+  const kept = withoutConnectionHeaders(flat);
+  for (let i = 0; i + 1 < kept.length; i += 2) {
+    const name = kept[i] as string;
+    const value = kept[i + 1] as string;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
 }
 
 /** Cuts a response short so that the client sees it incomplete, not as a finished body. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { trailerObject, withoutConnectionHeaders } from "./http2-protocol";
+import { trailerObject, withoutConnectionHeaders } from "./http-versions";
 
 describe("HTTP/2 response headers", () => {
   it("drops the connection-specific headers HTTP/2 forbids and lower-cases names", () => {

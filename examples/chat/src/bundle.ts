@@ -2,8 +2,7 @@ import { buildSync } from "esbuild";
 
 /**
  * The page's script: src/static/chat.ts with @channels-ts/client, bundled by esbuild into one
- * minified file when the server starts (no CDN, no build step). The client comes from the
- * workspace's source, as the rest of the example's packages do under tsx.
+ * minified file when the server starts (no CDN, no build step).
  */
 export function bundlePageScript(): Uint8Array {
   const result = buildSync({
@@ -13,9 +12,9 @@ export function bundlePageScript(): Uint8Array {
     format: "iife",
     target: "es2020",
     write: false,
-    alias: {
-      "@channels-ts/client": new URL("../../../packages/client/src/index.ts", import.meta.url).pathname,
-    },
+    // The example's tsconfig maps @channels-ts/client to its source, as it maps the server's
+    // packages for tsx: no build step.
+    tsconfig: new URL("../tsconfig.json", import.meta.url).pathname,
     logLevel: "silent",
   });
   return result.outputFiles[0]!.contents;

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ChannelSocket, ConnectionState, SocketProtocol } from "../src/index";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const rootTsconfig = fileURLToPath(new URL("../../../tsconfig.json", import.meta.url));
 const script = fileURLToPath(new URL("./fixtures/echo-server.ts", import.meta.url));
 
 export interface ServerProcess {
@@ -31,7 +32,8 @@ export function killAllServers(): void {
 export function startServer(port = 0, timeoutMs = 30_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: packageDir,
-    env: { ...process.env, PORT: String(port) },
+    // The repository's tsconfig maps @channels-ts/* to their sources, as vitest's aliases do.
+    env: { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: rootTsconfig },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.add(child);

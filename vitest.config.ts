@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@channels-ts\/core$/, replacement: src("core/src/index.ts") },
       { find: /^@channels-ts\/metrics\/prometheus$/, replacement: src("metrics/src/prometheus.ts") },
       { find: /^@channels-ts\/metrics\/opentelemetry$/, replacement: src("metrics/src/opentelemetry.ts") },
+      { find: /^@channels-ts\/client$/, replacement: src("client/src/index.ts") },
       { find: /^@channels-ts\/layer-memory$/, replacement: src("layer-memory/src/index.ts") },
       { find: /^@channels-ts\/layer-redis$/, replacement: src("layer-redis/src/index.ts") },
       { find: /^@channels-ts\/layer-rabbitmq$/, replacement: src("layer-rabbitmq/src/index.ts") },

@@ -2,10 +2,11 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import { RouteNotFound } from "../../exceptions";
+import { ProtocolError, RouteNotFound } from "../../exceptions";
 import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
+import { isHttp2 } from "../http-versions";
 import { clock } from "../instance";
 import { clientLabel } from "../logger";
 import {
@@ -24,10 +25,10 @@ import {
   checkNoLineBreaks,
   checkStatus,
 } from "../validate";
-import type { WriteCoalescer } from "../write-coalescer";
 import { type AcceptDecision, webSocketScope } from "./handshake";
 import { Keepalive } from "./keepalive";
 import { PendingSocket, swallowError } from "./pending-socket";
+import type { WriteCoalescer } from "./write-coalescer";
 
 /** What a `WebSocketInstance` needs from the protocol that made it. */
 export interface WebSocketOwner {
@@ -52,6 +53,8 @@ export interface WebSocketOwner {
 }
 
 const INSTANCE = Symbol("channels.instance");
+const HTTP1 = { http_version: "1.1" };
+const HTTP2 = { http_version: "2" };
 type TaggedWebSocket = WebSocket & { [INSTANCE]: WebSocketInstance };
 
 const HANDSHAKE = 0;
@@ -95,11 +98,9 @@ export class WebSocketInstance extends ConnectionInstance {
   private keepalive: Keepalive | null = null;
   /** A denial response in progress. */
   private denial: DenialResponse | null = null;
-  private readonly host: ProtocolHost;
   /** Read once per connection, so every gauge it raises it also lowers. */
   private readonly metrics: Metrics;
-  /** `http_version` label; also tells whether the handshake is still counted as pending. */
-  private readonly httpLabels: { http_version: string };
+  /** Whether the handshake is still counted in `channels_handshakes_pending`. */
   private handshakeCounted = false;
   /** The status of a denial response in progress, for `channels_connections_denied_total`. */
   private denialStatus = 0;
@@ -113,14 +114,12 @@ export class WebSocketInstance extends ConnectionInstance {
   ) {
     super();
     const host = owner.host;
-    this.host = host;
-    this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
+    this.h2 = isHttp2(req) ? req.stream : null;
     this.req = this.h2 === null ? (req as IncomingMessage) : null;
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
     this.handshakeDeadline = clock() + host.options.handshakeTimeoutMs;
     this.metrics = currentMetrics();
-    this.httpLabels = { http_version: this.h2 === null ? "1.1" : "2" };
     if (this.metrics.enabled) {
       this.handshakeCounted = true;
       this.metrics.addToGauge("channels_handshakes_pending", 1, this.httpLabels);
@@ -131,6 +130,16 @@ export class WebSocketInstance extends ConnectionInstance {
       this.endHandshake();
       this.disconnected(1006, "");
     });
+  }
+
+  /** The server (a getter: one field fewer on every open socket). */
+  private get host(): ProtocolHost {
+    return this.owner.host;
+  }
+
+  /** The `http_version` label (shared objects: no field per socket). */
+  private get httpLabels(): { http_version: string } {
+    return this.h2 === null ? HTTP1 : HTTP2;
   }
 
   private endHandshake(): void {
@@ -186,7 +195,9 @@ export class WebSocketInstance extends ConnectionInstance {
       const ws = this.ws;
       if (ws === null) {
         if (this.state === CLOSED) return undefined;
-        throw new Error("Socket has not been accepted, so cannot send over it: send websocket.accept first.");
+        throw new ProtocolError(
+          "Socket has not been accepted, so cannot send over it: send websocket.accept first.",
+        );
       }
       const data = sendPayload(event.text, event.bytes);
       if (ws.readyState !== 1) return undefined;
@@ -233,7 +244,7 @@ export class WebSocketInstance extends ConnectionInstance {
   private accept(subprotocol: unknown, headers: unknown): void {
     if (this.state === CLOSED) return;
     if (this.state !== HANDSHAKE) {
-      throw new Error(
+      throw new ProtocolError(
         this.state === OPEN
           ? "websocket.accept sent twice: the socket is already accepted."
           : "websocket.accept after websocket.http.response.start: the handshake was already denied.",
@@ -316,7 +327,7 @@ export class WebSocketInstance extends ConnectionInstance {
       const ws = this.ws as WebSocket;
       if (ws.readyState === 1) ws.close(code, reason);
     } else if (this.state === DENYING) {
-      throw new Error(
+      throw new ProtocolError(
         "websocket.close during a denial response: finish it with websocket.http.response.body instead.",
       );
     }
@@ -326,7 +337,9 @@ export class WebSocketInstance extends ConnectionInstance {
   private startDenial(status: unknown, headers: unknown): undefined {
     if (this.state === CLOSED) return undefined;
     if (this.state !== HANDSHAKE) {
-      throw new Error("websocket.http.response.start is only valid before websocket.accept, and only once.");
+      throw new ProtocolError(
+        "websocket.http.response.start is only valid before websocket.accept, and only once.",
+      );
     }
     const code = checkStatus(status, "websocket.http.response.start");
     const flat: string[] = [];
@@ -345,7 +358,7 @@ export class WebSocketInstance extends ConnectionInstance {
     const body = checkBody(rawBody, "websocket.http.response.body");
     if (this.state === CLOSED) return undefined;
     if (this.state !== DENYING) {
-      throw new Error("Send websocket.http.response.start before websocket.http.response.body.");
+      throw new ProtocolError("Send websocket.http.response.start before websocket.http.response.body.");
     }
     if (!more) {
       this.endHandshake();

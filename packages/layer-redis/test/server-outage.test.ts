@@ -67,8 +67,8 @@ function recordingLogger(): Logger & {
   return {
     problems,
     info() {},
-    warn: (message, error) => problems.push({ level: "warn", message, error }),
-    error: (message, error) => problems.push({ level: "error", message, error }),
+    warn: (fields, message) => problems.push({ level: "warn", message, error: fields.err }),
+    error: (fields, message) => problems.push({ level: "error", message, error: fields.err }),
   };
 }
 

@@ -3,7 +3,7 @@
  */
 export { type AttachedServer, attach } from "./attach";
 export { LifespanStartupFailed } from "./lifespan";
-export { defaultLogger, type Logger, silentLogger } from "./logger";
+export { defaultLogger, type LogFields, type Logger, silentLogger } from "./logger";
 export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
 export { type RunningServer, serve } from "./serve";
 export type { Http2Mode, TlsOptions } from "./tls-options";

@@ -5,7 +5,7 @@ import type { Logger } from "./logger";
 
 function recording(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
-  return { warnings, info() {}, error() {}, warn: (message) => warnings.push(message) };
+  return { warnings, info() {}, error() {}, warn: (_fields, message) => warnings.push(message) };
 }
 
 describe("LayerOutage", () => {

@@ -48,10 +48,12 @@ export class LayerOutage {
       this.lastWarning = now;
       this.refused = 0;
       this.logger.warn(
+        { event: "channel_layer.unavailable", where, reason: error.message },
         `Channel layer unavailable (${where}): answering 503 with Retry-After: ${LAYER_RETRY_AFTER_S} to requests that need it until it is back. ${error.message}`,
       );
     } else if (now - this.lastWarning >= REMIND_MS) {
       this.logger.warn(
+        { event: "channel_layer.unavailable", refused: this.refused, reason: error.message },
         `Channel layer still unavailable: ${this.refused} requests refused with 503 in the last ${Math.round((now - this.lastWarning) / 1000)} s. ${error.message}`,
       );
       this.lastWarning = now;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ProtocolError, RouteNotFound } from "../../exceptions";
+import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { HttpScope, SendEvent } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
@@ -59,6 +60,8 @@ export class HttpInstance extends ConnectionInstance {
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
   private timeoutAt = 0;
+  /** Read once per request, so the connection gauge it raises it also lowers. */
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly host: ProtocolHost,
@@ -89,6 +92,12 @@ export class HttpInstance extends ConnectionInstance {
     this.expected = expectedBodyLength(req);
     if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     res.on("close", this.onResponseClose);
+    this.metrics = currentMetrics();
+    if (this.metrics.enabled)
+      this.metrics.addToGauge("channels_connections", 1, {
+        protocol: "http",
+        http_version: scope.http_version,
+      });
   }
 
   /** The path as the client sent it (the server always sets `raw_path`), for log lines. */
@@ -134,8 +143,27 @@ export class HttpInstance extends ConnectionInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
+    if (this.metrics.enabled) {
+      const http_version = this.scope.http_version;
+      this.metrics.addToGauge("channels_connections", -1, { protocol: "http", http_version });
+      if (this.res.headersSent) {
+        this.metrics.increment("channels_connections_accepted_total", { protocol: "http", http_version });
+        this.metrics.increment("channels_http_responses_total", {
+          http_version,
+          status: this.res.statusCode,
+        });
+      }
+    }
     if (this.host.accessLog)
       this.host.logger.info(
+        {
+          event: "http.response",
+          client: clientLabel(this.scope.client),
+          method: this.scope.method,
+          path: this.scope.path,
+          status: this.res.headersSent ? this.res.statusCode : null,
+          bytes: this.bytesSent,
+        },
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${logTarget(this.rawPath(), this.scope.query_string, this.host.options.redactQueryParams)} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
@@ -264,6 +292,7 @@ export class HttpInstance extends ConnectionInstance {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned without sending the trailers it announced (${logText(this.rawPath())}).`,
       );
       this.state = COMPLETE;
@@ -272,12 +301,16 @@ export class HttpInstance extends ConnectionInstance {
     }
     if (this.state === HEADERS_SENT) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned with the response body still open (${logText(this.rawPath())}).`,
       );
       abortResponse(this.res);
       return;
     }
-    this.host.logger.error(`Application returned without sending a response (${logText(this.rawPath())}).`);
+    this.host.logger.error(
+      { event: "application.no_response" },
+      `Application returned without sending a response (${logText(this.rawPath())}).`,
+    );
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
@@ -311,8 +344,8 @@ export class HttpInstance extends ConnectionInstance {
       }
     } else {
       this.host.logger.error(
+        { event: "application.error", err: error },
         `Exception inside application (${this.scope.method} ${logText(this.rawPath())}):`,
-        error,
       );
     }
     if (this.state === COMPLETE || this.gone) return;

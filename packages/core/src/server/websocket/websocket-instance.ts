@@ -321,7 +321,7 @@ export class WebSocketInstance extends ConnectionInstance {
     );
   }
 
-  /** The close code ws sent when it failed the connection (1009 too big, 1007 bad UTF-8, 1002). */
+  /** The close code ws sent when it failed the connection (1009 too big, 1008 too many parts, 1007 bad UTF-8, 1002). */
   private failedWith = 0;
 
   failed(error: Error & { code?: string }): void {
@@ -332,7 +332,9 @@ export class WebSocketInstance extends ConnectionInstance {
         ? 1007
         : code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" || code === "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"
           ? 1009
-          : 1002;
+          : code === "WS_ERR_TOO_MANY_BUFFERED_PARTS" // too many fragments or buffered chunks
+            ? 1008
+            : 1002;
   }
 
   closed(rawCode: number, reason: Buffer): void {

@@ -25,12 +25,6 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   /** Open (accepted) WebSockets. */
   private readonly sockets = new Set<WebSocketInstance>();
   private readonly wss: WebSocketServer;
-  /**
-   * The ws options of a WebSocket over an HTTP/2 stream. Only `maxPayload` is shared with HTTP/1.1
-   * today; `this.wss.options` whole would give HTTP/2 every ws limit and timeout of HTTP/1.1 (its
-   * `closeTimeout` then needs the client's end of the stream to close it, not a reset).
-   */
-  private readonly streamSocketOptions: SocketOptions;
   /** The application's `websocket.accept`, read back by ws's hooks while it completes the upgrade. */
   private readonly decisions = new WeakMap<IncomingMessage, AcceptDecision>();
 
@@ -49,12 +43,6 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       // The client offered protocols but the app chose none: answer without the header (RFC 6455).
       handleProtocols: (_offered, req) => this.decisions.get(req)?.subprotocol ?? false,
     });
-    this.streamSocketOptions = {
-      autoPong: true,
-      allowSynchronousEvents: true,
-      maxPayload: o.maxMessageBytes,
-      skipUTF8Validation: false,
-    };
     this.wss.on("headers", (headers, req) => {
       const flat = this.decisions.get(req)?.headers;
       if (flat !== undefined)
@@ -120,7 +108,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   }
 
   upgradeStream(stream: ServerHttp2Stream, head: Buffer, decision: AcceptDecision): WebSocket | null {
-    return acceptOnStream(stream, head, decision, this.streamSocketOptions);
+    // ws's server options make the socket, as for an HTTP/1.1 upgrade: the same payload, fragment,
+    // buffered-chunk and pending-pong limits, and the same close timeout (the stream ends when the
+    // client ends its side after the closing handshake, or is reset when that timeout passes).
+    return acceptOnStream(stream, head, decision, this.wss.options as SocketOptions);
   }
 
   handshakeEnded(instance: WebSocketInstance): void {

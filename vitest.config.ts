@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 
 const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
 
+// The layer packages backed by a broker: every test of theirs runs in the integration tier.
+const BROKER_TESTS = ["packages/layer-redis/**/*.test.ts", "packages/layer-rabbitmq/**/*.test.ts"];
+
 // Tests run against the TypeScript sources, never a build: each public specifier is aliased to
 // its entry file. The more specific subpaths come first.
 export default defineConfig({
@@ -21,15 +24,39 @@ export default defineConfig({
     ],
   },
   test: {
-    include: [
-      "packages/*/src/**/*.test.ts",
-      "packages/*/test/**/*.test.ts",
-      "examples/*/src/**/*.test.ts",
-      "examples/*/test/**/*.test.ts",
-      "bench/**/*.test.ts",
-    ],
     testTimeout: 20_000,
     hookTimeout: 60_000,
-    typecheck: { enabled: true, include: ["packages/*/src/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+    // Tiers a developer can run alone (`pnpm test:unit`, `test:integration`, `test:e2e`);
+    // `vitest run` (and `pnpm test`) runs them all.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          // No system package: core, the in-memory layer, the conformance suite's own checks.
+          include: [
+            "packages/*/src/**/*.test.ts",
+            "packages/*/test/**/*.test.ts",
+            "examples/*/src/**/*.test.ts",
+          ],
+          exclude: [...BROKER_TESTS, "**/node_modules/**"],
+          typecheck: {
+            enabled: true,
+            include: ["packages/*/src/**/*.test-d.ts"],
+            tsconfig: "./tsconfig.json",
+          },
+        },
+      },
+      {
+        extends: true,
+        // Redis, RabbitMQ and the real Python channels_redis, each started per run on free ports.
+        test: { name: "integration", include: BROKER_TESTS },
+      },
+      {
+        extends: true,
+        // The example chat in Debian's Chromium.
+        test: { name: "e2e", include: ["examples/*/test/**/*.test.ts"] },
+      },
+    ],
   },
 });

@@ -4,8 +4,8 @@
  *   bench/node_modules/.bin/tsx bench/layer-rabbitmq.ts
  */
 
+import { RabbitMQChannelLayer } from "@channels-ts/layer-rabbitmq";
 import { startRabbitMQ } from "@channels-ts/test-support";
-import { RabbitMQChannelLayer } from "../packages/layer-rabbitmq/src/index";
 
 const broker = await startRabbitMQ();
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString("en");

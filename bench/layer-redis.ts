@@ -2,8 +2,9 @@
  * Throughput of RedisChannelLayer against a private redis-server on loopback (not part of the test
  * suite). Run from the repo root:  bench/node_modules/.bin/tsx bench/layer-redis.ts
  */
+
+import { RedisChannelLayer } from "@channels-ts/layer-redis";
 import { startRedisServer } from "@channels-ts/test-support";
-import { RedisChannelLayer } from "../packages/layer-redis/src/index";
 
 const server = await startRedisServer();
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString("en");

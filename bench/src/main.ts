@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startRedisServer } from "@channels-ts/test-support";
 import { Redis } from "ioredis";
 import { benchConfig } from "./config";
+import { isSkipped, missingDaphne, missingTaskset } from "./peers";
 import { ensureBuilt } from "./proc/build";
 import { BENCH_DIR } from "./proc/child";
 import { LOAD_CPU } from "./proc/load";
@@ -123,12 +124,16 @@ async function main(): Promise<number> {
   // Described before pinning: `nproc` counts only the CPUs a process may use.
   const machine = describeMachine();
   // This process and what it starts (Redis) go to the load generator's CPU; servers get CPU 0.
-  if (availableParallelism() > LOAD_CPU)
-    execFileSync("taskset", ["-p", "-c", String(LOAD_CPU), String(process.pid)], { stdio: "ignore" });
-  const redis = await startRedisServer();
-  const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const log = (message: string) =>
     console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+  const noTaskset = missingTaskset();
+  if (noTaskset) log(`skipped CPU pinning: ${noTaskset}`);
+  else if (availableParallelism() > LOAD_CPU)
+    execFileSync("taskset", ["-p", "-c", String(LOAD_CPU), String(process.pid)], { stdio: "ignore" });
+  const noDaphne = missingDaphne();
+  if (noDaphne) log(`skipped the Django rows: ${noDaphne}`);
+  const redis = await startRedisServer();
+  const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const ctx: Context = {
     config,
     redisUrl: redis.url,
@@ -159,6 +164,7 @@ async function main(): Promise<number> {
   const writesDocs = !smoke && only.length === Object.keys(SCENARIOS).length && !option("servers");
   const docsDir = writesDocs ? join(BENCH_DIR, "..", "docs") : resultsDir;
   const imageDir = join(docsDir, "images");
+  mkdirSync(resultsDir, { recursive: true });
   mkdirSync(imageDir, { recursive: true });
   writeFileSync(
     join(resultsDir, "results.json"),
@@ -193,8 +199,16 @@ async function main(): Promise<number> {
     log(`target ${t.met === null ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.target}: ${t.figure}`);
   log(`wrote ${markdownPath}`);
   const broken = scenarios.flatMap((s) =>
-    s.tables.flatMap((t) => t.rows.filter((r) => r.error).map((r) => `${t.title} / ${r.label}: ${r.error}`)),
+    s.tables.flatMap((t) =>
+      t.rows.filter((r) => r.error && !isSkipped(r.error)).map((r) => `${t.title} / ${r.label}: ${r.error}`),
+    ),
   );
+  const skipped = scenarios.flatMap((s) =>
+    s.tables.flatMap((t) =>
+      t.rows.filter((r) => r.error && isSkipped(r.error)).map((r) => `${t.title} / ${r.label}: ${r.error}`),
+    ),
+  );
+  for (const row of skipped) log(`SKIPPED ${row}`);
   // A row with no traffic at all is as broken as one that threw.
   const silent = scenarios.flatMap((s) =>
     s.tables.flatMap((t) =>

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { missingTaskset } from "../peers";
 
 /** The bench package's directory: children run here so `tsx` and `tsconfig.json` resolve. */
 export const BENCH_DIR = fileURLToPath(new URL("../..", import.meta.url));
@@ -37,7 +38,7 @@ export class Child {
     this.label = options.label;
     // One CPU only: no pinning (both would share it anyway).
     const pinned =
-      options.cpu === undefined || options.cpu >= availableParallelism()
+      options.cpu === undefined || options.cpu >= availableParallelism() || missingTaskset()
         ? []
         : ["taskset", "-c", String(options.cpu)];
     this.process = spawn("sh", ["-c", RAISE_FD_LIMIT, "sh", ...pinned, command, ...args], {

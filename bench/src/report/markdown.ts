@@ -1,5 +1,7 @@
 // docs/benchmarks.md from a run: the machine, how it was measured, the targets, then a table per
 // scenario (every figure with its ratio to raw ws and to Django Channels) and the charts.
+
+import { isSkipped } from "../peers";
 import { formatRatio, formatValue } from "./format";
 import type { Machine } from "./machine";
 import { type Row, ratio, type Scenario, type Table } from "./table";
@@ -33,7 +35,7 @@ function renderTable(table: Table): string {
   for (const row of table.rows) {
     if (row.error) {
       lines.push(
-        `| ${row.label} | failed: ${row.error.replace(/\|/g, "/")} |${" |".repeat(table.columns.length - 1)}`,
+        `| ${row.label} | ${isSkipped(row.error) ? "" : "failed: "}${row.error.replace(/\|/g, "/")} |${" |".repeat(table.columns.length - 1)}`,
       );
       continue;
     }

@@ -1,5 +1,6 @@
 // What every scenario gets from the runner.
 import type { BenchConfig } from "../config";
+import { isSkipped, missingDaphne, PeerMissing, skippedText } from "../peers";
 import { SERVER_CPU } from "../proc/load";
 import { type RunningServer, type ServerId, startServer } from "../servers/catalog";
 
@@ -21,6 +22,8 @@ export async function withServer<T>(
   body: (server: RunningServer) => Promise<T>,
   instance?: string,
 ): Promise<T> {
+  const missing = id.startsWith("django") ? missingDaphne() : undefined;
+  if (missing) throw new PeerMissing(missing);
   await ctx.flushRedis();
   const server = await startServer(id, {
     redisUrl: ctx.redisUrl,
@@ -36,12 +39,15 @@ export async function withServer<T>(
 }
 
 export function errorText(error: unknown): string {
+  if (error instanceof PeerMissing) return skippedText(error.message);
+  if (error instanceof Error && isSkipped(error.message)) return error.message;
   const text = String((error as Error)?.message ?? error);
   return text.split("\n").slice(0, 6).join(" ").slice(0, 400);
 }
 
 /** The error, plus the server's last words when it died: a crash is the server's news, not the client's. */
 export function explain(server: RunningServer, error: unknown): string {
+  if (error instanceof PeerMissing) return skippedText(error.message);
   const child = server.child.process;
   if (child.exitCode === null && child.signalCode === null) return errorText(error);
   const tail = server.child.output().trim().split("\n").slice(-12).join(" ").slice(-600);

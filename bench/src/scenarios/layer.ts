@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { startRabbitMQ } from "@channels-ts/test-support";
+import { missingDjangoChannels, PeerMissing } from "../peers";
 import { BENCH_DIR, Child, nodeArgs } from "../proc/child";
 import { SERVER_CPU } from "../proc/load";
 import type { Row, Scenario } from "../report/table";
@@ -71,6 +72,8 @@ export async function layerScenario(ctx: Context): Promise<Scenario> {
     await ctx.flushRedis();
     let child: Child | undefined;
     try {
+      const noPython = run.id.startsWith("django") ? missingDjangoChannels() : undefined;
+      if (noPython) throw new PeerMissing(noPython);
       if (run.id === "rabbitmq") {
         if (!hasRabbitMQ())
           throw new Error("rabbitmq-server is not installed (Debian package rabbitmq-server)");

@@ -3,7 +3,7 @@ import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { useChannelLayer } from "@channels-ts/test-support/vitest";
 import { describe, expect, it } from "vitest";
 import { websocketRoutes } from "./asgi";
-import { MAX_MESSAGE_LENGTH, type ServerFrame } from "./consumers";
+import { DEFAULT_ROOM_GROUP, MAX_MESSAGE_LENGTH, MESSAGE_BURST, type ServerFrame } from "./consumers";
 
 const layer = useChannelLayer(() => new InMemoryChannelLayer());
 
@@ -91,6 +91,56 @@ describe("ChatConsumer", () => {
     expect(joined).toMatchObject({ type: "join" });
     expect((joined as { name: string }).name).toBe(`A${"b".repeat(39)}`);
     await client.disconnect();
+  });
+
+  it("strips format characters from names: bidi overrides, isolates, zero-width", async () => {
+    const disguised = "\u202Eevil\u202C\u2066x\u2069\u200B\u200D\uFEFFname\u2028";
+    const client = await join(`/ws/chat/?name=${encodeURIComponent(disguised)}`);
+    expect(await next(client)).toMatchObject({ type: "join", name: "evilxname" });
+    await client.disconnect();
+    const onlyFormat = await join(`/ws/chat/?name=${encodeURIComponent("\u202E\u200B")}`);
+    expect(await next(onlyFormat)).toMatchObject({ type: "join", name: "anonymous" });
+    await onlyFormat.disconnect();
+  });
+
+  it("no room shares the default room's group: /ws/chat/chat_room/ is a room of its own", async () => {
+    const lobby = await join("/ws/chat/");
+    await next(lobby);
+    const lookalike = await join("/ws/chat/chat_room/");
+    await next(lookalike);
+    expect(await lobby.receiveNothing()).toBe(true);
+    expect([...layer().groups.keys()].sort()).toEqual([DEFAULT_ROOM_GROUP, "chat_chat_room"].sort());
+    await lookalike.sendJsonTo({ message: "hi" });
+    expect(await next(lookalike)).toMatchObject({ type: "chat", message: "hi" });
+    expect(await lobby.receiveNothing()).toBe(true);
+    await lobby.disconnect();
+    await lookalike.disconnect();
+  });
+
+  it("rate limits each connection: past the burst a message gets an error frame and is not sent", async () => {
+    const flooder = await join("/ws/chat/flood/");
+    await next(flooder);
+    const other = await join("/ws/chat/flood/");
+    await next(flooder);
+    await next(other);
+    const total = MESSAGE_BURST * 3;
+    for (let i = 0; i < total; i++) await flooder.sendJsonTo({ message: `m${i}` });
+    const replies: ServerFrame[] = [];
+    for (let i = 0; i < total; i++) replies.push(await next(flooder));
+    const sent = replies.filter((r) => r.type === "chat").length;
+    const refused = replies.filter((r) => r.type === "error");
+    // The bucket refills at 5 a second: however slow this machine, far fewer than 30 pass.
+    expect(sent).toBeGreaterThanOrEqual(MESSAGE_BURST);
+    expect(sent).toBeLessThan(total);
+    expect((refused[0] as { error: string }).error).toMatch(/Slow down: at most 5 messages a second/);
+    // The other connection got exactly what was sent, and can still talk.
+    const seen: ServerFrame[] = [];
+    for (let i = 0; i < sent; i++) seen.push(await next(other));
+    expect(seen.every((f) => f.type === "chat")).toBe(true);
+    await other.sendJsonTo({ message: "mine" });
+    expect(await next(other)).toMatchObject({ type: "chat", message: "mine" });
+    await flooder.disconnect();
+    await other.disconnect();
   });
 
   it("refuses unknown paths", async () => {

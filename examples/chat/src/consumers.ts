@@ -1,11 +1,19 @@
 import { AsyncWebsocketConsumer } from "@channels-ts/core";
+import { RateLimiter } from "./rate-limit";
 
 /** Longest chat message the server takes, in characters. */
 export const MAX_MESSAGE_LENGTH = 1000;
 /** Longest display name, in characters. */
 export const MAX_NAME_LENGTH = 40;
-/** The group of `/ws/chat/`, the seed's single room. */
-export const DEFAULT_ROOM_GROUP = "chat_chat_room";
+/**
+ * The group of `/ws/chat/`, the seed's single room. Rooms are `chat_<room>` with a slug for a room,
+ * and a slug has no `.`, so no room (not even `/ws/chat/chat_room/`) can join this group.
+ */
+export const DEFAULT_ROOM_GROUP = "chat.default";
+/** Chat messages one connection may send per second, on average. */
+export const MESSAGES_PER_SECOND = 5;
+/** Chat messages one connection may send at once before the rate applies. */
+export const MESSAGE_BURST = 10;
 
 /** What the server sends: the tutorial's `{ message }`, with a type and a sender. */
 export type ServerFrame =
@@ -20,8 +28,13 @@ type PresenceEvent = { type: "chat.join" | "chat.leave"; name: string; at: numbe
 
 function displayName(queryString: string): string {
   const raw = new URLSearchParams(queryString).get("name")?.trim() ?? "";
-  // Control characters would garble the log; the length cap keeps one name from filling the page.
-  const cleaned = raw.replace(/\p{Cc}/gu, "").slice(0, MAX_NAME_LENGTH);
+  // Control characters would garble the log, and format characters (bidi overrides such as U+202E,
+  // zero-width ones) would disguise a name or reorder the text around it; the length cap keeps one
+  // name from filling the page.
+  const cleaned = raw
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "")
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
   return cleaned || "anonymous";
 }
 
@@ -34,6 +47,8 @@ function displayName(queryString: string): string {
 export class ChatConsumer extends AsyncWebsocketConsumer {
   roomGroupName = DEFAULT_ROOM_GROUP;
   name = "anonymous";
+  /** Each connection's chat messages are rate limited, so one client cannot flood a room. */
+  private readonly limiter = new RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST);
 
   async connect() {
     const room = this.scope.url_route?.kwargs.room;
@@ -67,6 +82,13 @@ export class ChatConsumer extends AsyncWebsocketConsumer {
     const message = this.parseMessage(textData);
     if (typeof message !== "string") {
       await this.sendFrame({ type: "error", error: message.error });
+      return;
+    }
+    if (!this.limiter.take()) {
+      await this.sendFrame({
+        type: "error",
+        error: `Slow down: at most ${MESSAGES_PER_SECOND} messages a second (${MESSAGE_BURST} at once). This one was not sent.`,
+      });
       return;
     }
     await this.channelLayer!.groupSend(this.roomGroupName, {

@@ -10,8 +10,12 @@ const assets: Record<string, { body: Uint8Array; contentType: string }> = {
 };
 
 // Scripts only from this origin: even if a message slipped into the page as HTML, it could not run.
+// connect-src 'self' covers the page's own ws:/wss: origin (CSP Level 3) and nothing else, so an
+// injected script could not send the chat elsewhere; frame-ancestors 'none' stops clickjacking.
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const SECURITY_HEADERS: Array<[string, string]> = [
-  ["content-security-policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"],
+  ["content-security-policy", CONTENT_SECURITY_POLICY],
   ["x-content-type-options", "nosniff"],
 ];
 
@@ -52,13 +56,22 @@ export function renderChatPage(room: string | null): string {
 `;
 }
 
+/** Answers 405 (with `Allow`) to anything but GET and HEAD; true when it did. */
+async function refuseUnlessRead(consumer: AsyncHttpConsumer): Promise<boolean> {
+  if (consumer.scope.method === "GET" || consumer.scope.method === "HEAD") return false;
+  await consumer.sendResponse(405, "Method not allowed\n", {
+    headers: [
+      ["allow", "GET, HEAD"],
+      ["content-type", "text/plain"],
+    ],
+  });
+  return true;
+}
+
 /** `GET /chat/` and `GET /chat/<room>/`: the chat page. */
 export class ChatPageConsumer extends AsyncHttpConsumer {
   async handle() {
-    if (this.scope.method !== "GET" && this.scope.method !== "HEAD") {
-      await this.sendResponse(405, "Method not allowed\n", { headers: [["allow", "GET, HEAD"]] });
-      return;
-    }
+    if (await refuseUnlessRead(this)) return;
     const room = this.scope.url_route?.kwargs.room;
     await this.sendResponse(200, renderChatPage(typeof room === "string" ? room : null), {
       headers: [["content-type", "text/html; charset=utf-8"], ...SECURITY_HEADERS],
@@ -69,6 +82,7 @@ export class ChatPageConsumer extends AsyncHttpConsumer {
 /** `GET /static/<file>`: the page's script and styles. */
 export class StaticConsumer extends AsyncHttpConsumer {
   async handle() {
+    if (await refuseUnlessRead(this)) return;
     const name = this.scope.url_route?.kwargs.file;
     const asset = typeof name === "string" && Object.hasOwn(assets, name) ? assets[name] : undefined;
     if (!asset) {

@@ -1,16 +1,28 @@
 /**
- * Every error channels-ts raises on purpose. Each sets `name` to its class name, so it survives
- * bundling, and says in its message what went wrong and what to do about it.
+ * Every error class of core, in one place (docs/topics/errors.md lists them with the layers' own).
+ * Each sets `name` to its class name, so it survives bundling, carries a stable `code` to match
+ * on (`CHANNELS_ERR_*`, as ws has `WS_ERR_*`), and says in its message what went wrong and what
+ * to do about it.
  */
 
-/** Base class of channels-ts' own errors (not of the control-flow signals below). */
+// Marks channels-ts' errors across copies of this package (ESM and CJS loaded together) and across
+// base classes: InvalidChannelNameError must stay a TypeError, yet be a ChannelsError too.
+const CHANNELS_ERROR = Symbol.for("channels-ts.ChannelsError");
+
+/**
+ * Base class of channels-ts' own errors (not of the control-flow signals below).
+ * `InvalidChannelNameError` and `InvalidMessageError` are `TypeError`s and count as `ChannelsError`s too.
+ */
 export class ChannelsError extends Error {
   override name = "ChannelsError";
+  /** Stable identifier of the error, for programs to match on. */
+  readonly code: string = "CHANNELS_ERR";
 }
 
 /** Raise inside any consumer handler to end the consumer cleanly. */
 export class StopConsumer extends Error {
   override name = "StopConsumer";
+  readonly code = "CHANNELS_ERR_STOP_CONSUMER";
   constructor(message = "Consumer stopped") {
     super(message);
   }
@@ -19,6 +31,7 @@ export class StopConsumer extends Error {
 /** Raise inside `connect()` to accept the WebSocket. */
 export class AcceptConnection extends Error {
   override name = "AcceptConnection";
+  readonly code = "CHANNELS_ERR_ACCEPT_CONNECTION";
   constructor(message = "Connection accepted") {
     super(message);
   }
@@ -27,6 +40,7 @@ export class AcceptConnection extends Error {
 /** Raise inside `connect()` to reject the WebSocket (the server answers HTTP 403). */
 export class DenyConnection extends Error {
   override name = "DenyConnection";
+  readonly code = "CHANNELS_ERR_DENY_CONNECTION";
   constructor(message = "Connection denied") {
     super(message);
   }
@@ -39,6 +53,7 @@ export class DenyConnection extends Error {
  */
 export class CancelledError extends Error {
   override name = "CancelledError";
+  readonly code = "CHANNELS_ERR_CANCELLED";
   constructor(message = "The application was cancelled") {
     super(message);
   }
@@ -47,6 +62,7 @@ export class CancelledError extends Error {
 /** `send()` to a channel that holds `capacity` messages already. `groupSend` never raises it. */
 export class ChannelFull extends ChannelsError {
   override name = "ChannelFull";
+  override readonly code = "CHANNELS_ERR_CHANNEL_FULL";
   constructor(readonly channel?: string) {
     super(
       channel === undefined
@@ -56,19 +72,25 @@ export class ChannelFull extends ChannelsError {
   }
 }
 
-/** A message bigger than the layer or the server accepts. */
+/**
+ * A message bigger than the layer or the server accepts. Part of the public contract (DESIGN.md);
+ * nothing in this repository throws it yet (the server closes an oversized WebSocket frame with 1009).
+ */
 export class MessageTooLarge extends ChannelsError {
   override name = "MessageTooLarge";
+  override readonly code = "CHANNELS_ERR_MESSAGE_TOO_LARGE";
 }
 
 /** A channel layer is missing or misconfigured. */
 export class InvalidChannelLayerError extends ChannelsError {
   override name = "InvalidChannelLayerError";
+  override readonly code = "CHANNELS_ERR_INVALID_CHANNEL_LAYER";
 }
 
 /** The channel layer was closed; it takes no more sends or receives. */
 export class ChannelLayerClosed extends ChannelsError {
   override name = "ChannelLayerClosed";
+  override readonly code = "CHANNELS_ERR_CHANNEL_LAYER_CLOSED";
   constructor(message = "The channel layer is closed. Create a new layer to send or receive again.") {
     super(message);
   }
@@ -80,21 +102,28 @@ export class ChannelLayerClosed extends ChannelsError {
  */
 export class ChannelLayerUnavailable extends ChannelsError {
   override name = "ChannelLayerUnavailable";
+  override readonly code: string = "CHANNELS_ERR_CHANNEL_LAYER_UNAVAILABLE";
 }
 
-/** A channel or group name that breaks the naming rules. A `TypeError`, as in Django. */
+/** A channel or group name that breaks the naming rules. A `TypeError`, as in Django, and a `ChannelsError`. */
 export class InvalidChannelNameError extends TypeError {
   override name = "InvalidChannelNameError";
+  readonly code = "CHANNELS_ERR_INVALID_CHANNEL_NAME";
 }
 
-/** A message or event of the wrong shape: not a plain object, no string `type`, a private type. */
+/**
+ * A message or event of the wrong shape: not a plain object, no string `type`, a private type.
+ * A `TypeError` and a `ChannelsError`.
+ */
 export class InvalidMessageError extends TypeError {
   override name = "InvalidMessageError";
+  readonly code = "CHANNELS_ERR_INVALID_MESSAGE";
 }
 
 /** A consumer got a message whose type has no handler method. */
 export class NoHandlerError extends ChannelsError {
   override name = "NoHandlerError";
+  override readonly code = "CHANNELS_ERR_NO_HANDLER";
   constructor(
     readonly messageType: string,
     readonly handlerName: string,
@@ -116,16 +145,19 @@ export class NoHandlerError extends ChannelsError {
 /** A WebSocket frame a consumer cannot take: binary or empty text for a JSON consumer, invalid JSON. */
 export class InvalidFrameError extends ChannelsError {
   override name = "InvalidFrameError";
+  override readonly code = "CHANNELS_ERR_INVALID_FRAME";
 }
 
 /** No route matched the connection's path (or scope type, or channel name). */
 export class RouteNotFound extends ChannelsError {
   override name = "RouteNotFound";
+  override readonly code = "CHANNELS_ERR_ROUTE_NOT_FOUND";
 }
 
 /** The application is assembled wrongly: middleware in the wrong order, a bad route, a bad option. */
 export class ImproperlyConfigured extends ChannelsError {
   override name = "ImproperlyConfigured";
+  override readonly code = "CHANNELS_ERR_IMPROPERLY_CONFIGURED";
 }
 
 /**
@@ -134,6 +166,22 @@ export class ImproperlyConfigured extends ChannelsError {
  */
 export class SessionInterrupted extends ChannelsError {
   override name = "SessionInterrupted";
+  override readonly code = "CHANNELS_ERR_SESSION_INTERRUPTED";
+}
+
+/**
+ * The application broke the protocol's order: a send before `websocket.accept`, a second
+ * `http.response.start`, a body before its start. The message says which event to send instead.
+ */
+export class ProtocolError extends ChannelsError {
+  override name = "ProtocolError";
+  override readonly code = "CHANNELS_ERR_PROTOCOL";
+}
+
+/** A test communicator's call ran out of time; the application was cancelled. Exported from `@channels-ts/core/testing`. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  readonly code = "CHANNELS_ERR_TIMEOUT";
 }
 
 /**
@@ -150,17 +198,39 @@ function recogniseAcrossCopies(cls: abstract new (...args: never[]) => Error, na
   });
 }
 
+for (const cls of [InvalidChannelNameError, InvalidMessageError]) {
+  Object.defineProperty(cls.prototype, CHANNELS_ERROR, { value: true });
+}
+Object.defineProperty(ChannelsError.prototype, CHANNELS_ERROR, { value: true });
+
+// `instanceof ChannelsError` holds for every error marked above, from this copy or another.
+Object.defineProperty(ChannelsError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this as () => void, value)) return true;
+    if (this !== ChannelsError) return false;
+    return value instanceof Error && (value as unknown as Record<symbol, unknown>)[CHANNELS_ERROR] === true;
+  },
+});
+
 for (const cls of [
   StopConsumer,
   AcceptConnection,
   DenyConnection,
   CancelledError,
   ChannelFull,
+  MessageTooLarge,
+  InvalidChannelLayerError,
   ChannelLayerClosed,
-  RouteNotFound,
+  ChannelLayerUnavailable,
   InvalidChannelNameError,
   InvalidMessageError,
+  NoHandlerError,
+  InvalidFrameError,
+  RouteNotFound,
   ImproperlyConfigured,
+  SessionInterrupted,
+  ProtocolError,
+  TimeoutError,
 ]) {
   recogniseAcrossCopies(cls, cls.name);
 }

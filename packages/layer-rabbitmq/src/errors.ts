@@ -6,6 +6,7 @@ import { ChannelLayerUnavailable } from "@channels-ts/core";
  */
 export class RabbitMQUnavailableError extends ChannelLayerUnavailable {
   override name = "RabbitMQUnavailableError";
+  override readonly code = "CHANNELS_ERR_RABBITMQ_UNAVAILABLE";
 }
 
 /** `url` with its password hidden, for error messages. */

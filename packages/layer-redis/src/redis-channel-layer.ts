@@ -7,7 +7,7 @@ import {
   type LayerMessage,
 } from "@channels-ts/core";
 import { BaseChannelLayer, copyMessage, nonLocalName } from "@channels-ts/core/layers";
-import { UndecodableMessageError } from "./errors";
+import { GroupMembershipsLostError, RedisUnavailableError, UndecodableMessageError } from "./errors";
 import { type RedisHost, requireHosts } from "./hosts";
 import { Mailboxes } from "./mailboxes";
 import { type PumpOwner, ReceivePump } from "./receive-pump";
@@ -52,7 +52,28 @@ export interface RedisChannelLayerOptions extends BaseChannelLayerOptions {
    * @default logs with console.warn
    */
   onError?: (error: Error) => void;
+  /**
+   * Told each time this process's group memberships were re-added after Redis came back (a restart
+   * without persistence forgets every group), so group messages reach its channels again.
+   * @default nothing
+   */
+  onGroupsRestored?: (restored: GroupsRestored) => void;
 }
+
+/** What `onGroupsRestored` is told. */
+export interface GroupsRestored {
+  /** The Redis server (shard) that reconnected. */
+  host: string;
+  groups: number;
+  memberships: number;
+}
+
+/**
+ * The type of the message a channel of this process gets when its group memberships could not be
+ * restored after a Redis restart: `{ type: "layer.groups_lost", groups }`. WebSocket consumers close
+ * with 1011 on it (so the client reconnects and rejoins); other consumers end with `NoHandlerError`.
+ */
+export const GROUPS_LOST = "layer.groups_lost";
 
 const BLOCK_TIMEOUT_S = 5;
 // From the pool: one system call per 4 KiB of randomness, not one per channel or message.
@@ -80,6 +101,13 @@ export class RedisChannelLayer extends BaseChannelLayer {
   private readonly receiveBatchSize: number;
   private readonly onError: (error: Error) => void;
   private readonly oneTripGroupSend: boolean;
+  private readonly onGroupsRestored: ((restored: GroupsRestored) => void) | undefined;
+  /**
+   * The groups this process's own channels joined: group → channel → the score it joined with.
+   * Re-added after Redis comes back empty, so delivery resumes without clients reconnecting.
+   */
+  private readonly memberships = new Map<string, Map<string, number>>();
+  private readonly restoring = new Map<ShardConnection, { again: boolean; done: Promise<void> }>();
   private lastScore = 0;
   private closed = false;
 
@@ -106,9 +134,17 @@ export class RedisChannelLayer extends BaseChannelLayer {
     this.wakeKey = `${this.prefix}:wake:${this.clientPrefix}`;
     this.ownKeySuffix = `.${this.clientPrefix}!`;
     this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel), this.expiryMs);
-    this.shards = this.hosts.map(
-      (host) => new ShardConnection(host, CORE_SCRIPTS, sendTimeoutMs, (e) => this.report(e)),
-    );
+    this.onGroupsRestored = options.onGroupsRestored;
+    this.shards = this.hosts.map((host) => {
+      const shard: ShardConnection = new ShardConnection(
+        host,
+        CORE_SCRIPTS,
+        sendTimeoutMs,
+        (e) => this.report(e),
+        () => void this.restoreGroups(shard),
+      );
+      return shard;
+    });
     const owner: PumpOwner = {
       isClosed: () => this.closed,
       wakeKey: this.wakeKey,
@@ -190,20 +226,31 @@ export class RedisChannelLayer extends BaseChannelLayer {
     this.requireOpen();
     this.requireValidGroupName(group);
     this.requireValidChannelName(channel);
-    await this.shardFor(group).run("groupAdd", (client) =>
-      scripted(client).channelsGroupAdd(
-        this.groupKey(group),
-        String(this.nextScore()),
-        channel,
-        Math.max(1, Math.round(this.groupExpiryMs)),
-      ),
-    );
+    const score = this.nextScore();
+    const own = this.isOwnChannel(channel);
+    if (own) this.remember(group, channel, score);
+    try {
+      await this.shardFor(group).run("groupAdd", (client) =>
+        scripted(client).channelsGroupAdd(
+          this.groupKey(group),
+          String(score),
+          channel,
+          Math.max(1, Math.round(this.groupExpiryMs)),
+        ),
+      );
+    } catch (error) {
+      // The caller is told it failed; a later restore must not add it behind their back.
+      if (own && this.memberships.get(group)?.get(channel) === score) this.forget(group, channel);
+      throw error;
+    }
   }
 
   async groupDiscard(group: string, channel: string): Promise<void> {
     this.requireOpen();
     this.requireValidGroupName(group);
     this.requireValidChannelName(channel);
+    // Forgotten first: a consumer leaving during an outage must not be re-added when Redis returns.
+    this.forget(group, channel);
     await this.shardFor(group).run("groupDiscard", (client) => client.zrem(this.groupKey(group), channel));
   }
 
@@ -223,11 +270,13 @@ export class RedisChannelLayer extends BaseChannelLayer {
       ),
     );
     this.mailboxes.clearBuffers();
+    this.memberships.clear();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.memberships.clear();
     // Let blocked pops return (and put back what they took) before the connections go.
     const stopped = Promise.all(this.pumps.map((pump) => pump.stopped()));
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
@@ -302,6 +351,122 @@ export class RedisChannelLayer extends BaseChannelLayer {
     } catch {
       // A faulty hook must not stop the receive loop.
     }
+  }
+
+  // ---- group memberships across Redis restarts ------------------------------------------------
+
+  private remember(group: string, channel: string, score: number): void {
+    let members = this.memberships.get(group);
+    if (!members) {
+      members = new Map();
+      this.memberships.set(group, members);
+    }
+    members.set(channel, score);
+  }
+
+  private forget(group: string, channel: string): void {
+    const members = this.memberships.get(group);
+    if (!members?.delete(channel)) return;
+    if (members.size === 0) this.memberships.delete(group);
+  }
+
+  /**
+   * Re-adds, with the scores they joined with (so group expiry still counts from then), every
+   * membership of this process's channels in groups on `shard`, after its connection came back.
+   * Idempotent, so a reconnect to a Redis that kept its data changes nothing. If Redis refuses, the
+   * affected channels get a `layer.groups_lost` message, so no consumer waits on a group in vain.
+   */
+  private restoreGroups(shard: ShardConnection): Promise<void> {
+    // One restore per shard at a time; a reconnect during one asks for another after it.
+    const state = this.restoring.get(shard);
+    if (state) {
+      state.again = true;
+      return state.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          if (!(await this.restoreGroupsOnce(shard))) entry.again = !this.closed;
+        } while (entry.again && !this.closed);
+      } finally {
+        this.restoring.delete(shard);
+      }
+    })();
+    this.restoring.set(shard, entry);
+    return entry.done;
+  }
+
+  /** One attempt; false when Redis was unreachable (so the caller tries again once it is back). */
+  private async restoreGroupsOnce(shard: ShardConnection): Promise<boolean> {
+    const cutoff = (Date.now() - this.groupExpiryMs) / 1000;
+    const snapshot: Array<{ group: string; members: Array<[string, number]> }> = [];
+    for (const [group, members] of this.memberships) {
+      if (this.shardFor(group) !== shard) continue;
+      for (const [channel, score] of members) if (score <= cutoff) this.forget(group, channel);
+      if (members.size > 0) snapshot.push({ group, members: [...members] });
+    }
+    if (snapshot.length === 0 || this.closed) return true;
+    const expiry = Math.max(1, Math.round(this.groupExpiryMs));
+    let memberships = 0;
+    try {
+      await shard.run("restore groups", async (client) => {
+        const pipeline = client.pipeline();
+        for (const { group, members } of snapshot) {
+          const key = this.groupKey(group);
+          for (const [channel, score] of members) pipeline.zadd(key, String(score), channel);
+          pipeline.pexpire(key, expiry);
+          memberships += members.length;
+        }
+        for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      });
+    } catch (error) {
+      // Redis went away again: try again (waiting for it). Redis refused: tell the consumers.
+      if (this.closed) return true;
+      if (error instanceof RedisUnavailableError) return false;
+      this.dropMemberships(snapshot, error);
+      return true;
+    }
+    // Left while the writes were in flight: take them out again.
+    for (const { group, members } of snapshot) {
+      const gone = members.filter(([channel]) => !this.memberships.get(group)?.has(channel));
+      if (gone.length > 0) {
+        await shard
+          .run("groupDiscard", (client) => client.zrem(this.groupKey(group), ...gone.map(([c]) => c)))
+          .catch(() => {});
+      }
+    }
+    try {
+      this.onGroupsRestored?.({ host: shard.name, groups: snapshot.length, memberships });
+    } catch {
+      // A faulty hook must not stop anything.
+    }
+    return true;
+  }
+
+  private dropMemberships(
+    snapshot: Array<{ group: string; members: Array<[string, number]> }>,
+    error: unknown,
+  ) {
+    const byChannel = new Map<string, string[]>();
+    for (const { group, members } of snapshot) {
+      for (const [channel] of members) {
+        this.forget(group, channel);
+        const groups = byChannel.get(channel);
+        if (groups) groups.push(group);
+        else byChannel.set(channel, [group]);
+      }
+    }
+    this.report(
+      new GroupMembershipsLostError(
+        snapshot.map((s) => s.group),
+        [...byChannel.keys()],
+        error,
+      ),
+    );
+    for (const [channel, groups] of byChannel)
+      this.mailboxes.deliverOrBuffer(channel, { type: GROUPS_LOST, groups });
   }
 
   // ---- helpers --------------------------------------------------------------------------------

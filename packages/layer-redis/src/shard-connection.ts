@@ -39,13 +39,15 @@ export class ShardConnection {
     private readonly scripts: ScriptTable,
     private readonly timeoutMs: number,
     private readonly report: (error: Error) => void,
+    /** Called each time the command client is ready again after it was ready once (a reconnect). */
+    private readonly onReconnect?: () => void,
   ) {
     this.name = describeHost(host);
   }
 
   /** The client for short commands (replies bounded by `timeoutMs`). */
   get commands(): Redis {
-    this.commandClient ??= this.connect({ commandTimeout: this.timeoutMs });
+    this.commandClient ??= this.connect({ commandTimeout: this.timeoutMs }, this.onReconnect);
     return this.commandClient;
   }
 
@@ -66,6 +68,7 @@ export class ShardConnection {
       // Nagle's rule: with nothing in flight, a command goes out at once (a lone groupSend's round
       // trip then overlaps whatever else this turn does); behind others, it joins the turn's batch.
       if (this.inFlight > 0) this.holdWrites(this.commands);
+      else this.holdProcess(this.commands, true);
       this.inFlight++;
       try {
         return await fn(this.commands);
@@ -85,7 +88,8 @@ export class ShardConnection {
         }
         throw error;
       } finally {
-        this.inFlight--;
+        if (--this.inFlight === 0 && this.commandClient !== undefined)
+          this.holdProcess(this.commandClient, false);
       }
     }
     throw new RedisUnavailableError(`${what} on Redis ${this.name} kept failing.`);
@@ -173,11 +177,23 @@ export class ShardConnection {
     });
   }
 
+  /**
+   * The command socket keeps the process alive only while a command waits for its reply: a
+   * one-off script that sends and returns exits without `close()` (Django's
+   * `async_to_sync(group_send)` from a cron job). The blocking client stays referenced: a pending
+   * receive is work the process waits for.
+   */
+  private holdProcess(client: Redis, hold: boolean): void {
+    const stream = client.stream as (Duplex & { ref?(): void; unref?(): void }) | undefined;
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
 
-  private connect(extra: RedisOptions): Redis {
+  private connect(extra: RedisOptions, onReconnect?: () => void): Redis {
     const client = createRedisClient(this.host, DEFAULTS, { ...POLICY, ...extra });
     for (const [name, { lua, numberOfKeys }] of Object.entries(this.scripts)) {
       client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
@@ -188,8 +204,13 @@ export class ShardConnection {
       this.lastReported = error.message;
       this.report(new RedisUnavailableError(`Redis ${this.name}: ${error.message}`, { cause: error }));
     });
+    let readyBefore = false;
     client.on("ready", () => {
       this.lastReported = "";
+      // A fresh socket (first connect or a reconnect) with nothing to answer: do not hold the process.
+      if (client === this.commandClient && this.inFlight === 0) this.holdProcess(client, false);
+      if (readyBefore && !this.closed) onReconnect?.();
+      readyBefore = true;
     });
     return client;
   }

@@ -2,6 +2,7 @@ import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer 
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
+import type { RouteKwargs } from "../routing/route-params";
 import { dispatchLoop, loopStarted, type SourceWatcher, sourceFailed, sourceYielded } from "./dispatch-loop";
 import { getHandlerName } from "./handler-name";
 import { markFrameworkClass, reservedNamesOf } from "./reserved-names";
@@ -36,8 +37,11 @@ const LAYER_METHODS = new Set([
  * order, client messages first on ties.
  *
  * Raise `StopConsumer` in a handler to end the instance.
+ *
+ * `Kwargs` types the route's kwargs, read with `this.routeKwargs`: `class Chat extends
+ * AsyncWebsocketConsumer<{ room: string }>`. `path()` checks them against its pattern.
  */
-export class AsyncConsumer implements SourceWatcher<LayerMessage> {
+export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> implements SourceWatcher<LayerMessage> {
   /** Which registered channel layer the consumer uses (`channelLayers.set(alias, layer)`). */
   static channelLayerAlias: string = DEFAULT_CHANNEL_LAYER;
 
@@ -108,6 +112,14 @@ export class AsyncConsumer implements SourceWatcher<LayerMessage> {
   /** @internal The dispatch loop calls it as a source fails (cancelled, or a layer error). */
   [sourceFailed](error: unknown): void {
     this.#end(error instanceof Error ? error : CONSUMER_STOPPED);
+  }
+
+  /**
+   * The kwargs the URL route captured (`scope.url_route.kwargs`), typed by the class's `Kwargs`:
+   * `path("ws/chat/<room>/", Chat.asAsgi())` gives `this.routeKwargs.room`. `{}` outside a router.
+   */
+  get routeKwargs(): Kwargs {
+    return ((this.scope as Scope | undefined)?.url_route?.kwargs ?? {}) as Kwargs;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { StopConsumer } from "../exceptions";
 import type { Headers, HttpRequestEvent, HttpScope, LayerMessage } from "../protocol/types";
+import type { RouteKwargs } from "../routing/route-params";
 import { AsyncConsumer } from "./async-consumer";
 import { markFrameworkClass } from "./reserved-names";
 
@@ -44,7 +45,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
  * alive, dispatching channel-layer messages to its handlers, until it calls `finish()` or the
  * client goes away. `disconnect()` runs once at the end either way.
  */
-export abstract class AsyncHttpConsumer extends AsyncConsumer {
+export abstract class AsyncHttpConsumer<
+  Kwargs extends RouteKwargs = RouteKwargs,
+> extends AsyncConsumer<Kwargs> {
   declare scope: HttpScope;
   private readonly bodyChunks: Uint8Array[] = [];
   private responseStarted = false;

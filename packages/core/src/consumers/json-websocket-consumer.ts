@@ -1,4 +1,5 @@
 import { InvalidFrameError } from "../exceptions";
+import type { RouteKwargs } from "../routing/route-params";
 import { markFrameworkClass } from "./reserved-names";
 import { AsyncWebsocketConsumer, type WebsocketSendOptions } from "./websocket-consumer";
 
@@ -7,7 +8,11 @@ import { AsyncWebsocketConsumer, type WebsocketSendOptions } from "./websocket-c
  * `sendJson(content)`. `In` types what clients send (it is not checked at run time: validate it),
  * `Out` what you send. Binary frames, empty frames and invalid JSON are errors.
  */
-export class AsyncJsonWebsocketConsumer<In = unknown, Out = unknown> extends AsyncWebsocketConsumer {
+export class AsyncJsonWebsocketConsumer<
+  In = unknown,
+  Out = unknown,
+  Kwargs extends RouteKwargs = RouteKwargs,
+> extends AsyncWebsocketConsumer<Kwargs> {
   /** Turns outgoing content into frame text; override for other encodings. */
   static encodeJson(content: unknown): string {
     let text: string | undefined;

@@ -1,10 +1,11 @@
 /**
  * Which method names a message may reach. Django lets `{type: "close"}` call `self.close(message)`;
- * here a message reaches only protocol handlers (`websocket_*`, `http_*`, `lifespan_*`) and the
+ * here a message reaches only protocol handlers (`websocket_*`, `http_*`, `lifespan_*`, and
+ * `layer_*` for what a channel layer tells its consumers) and the
  * methods a user's subclass adds. The framework's own API (`send`, `close`, `dispatch`, fields such
  * as `baseSend`) and everything on `Object.prototype` are out of reach, even when overridden.
  */
-const PROTOCOL_HANDLER = /^(websocket|http|lifespan)_/;
+const PROTOCOL_HANDLER = /^(websocket|http|lifespan|layer)_/;
 const frameworkNames = new WeakMap<object, readonly string[]>();
 const cache = new WeakMap<object, ReadonlySet<string>>();
 

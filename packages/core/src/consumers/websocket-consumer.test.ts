@@ -408,6 +408,21 @@ describe("routing into a consumer", () => {
     await comm.disconnect();
   });
 
+  it("this.routeKwargs reads the route's kwargs, typed by the consumer's Kwargs", async () => {
+    class Room extends AsyncWebsocketConsumer<{ room: string; page: number }> {
+      override async connect() {
+        await this.accept();
+        const { room, page } = this.routeKwargs;
+        await this.send(`${room.toUpperCase()} ${page + 1}`);
+      }
+    }
+    const app = URLRouter([path("ws/<str:room>/<int:page>/", Room.asAsgi())]);
+    const comm = new WebsocketCommunicator(app, "/ws/lobby/1/");
+    await comm.connect();
+    expect(await comm.receiveFrom()).toBe("LOBBY 2");
+    await comm.disconnect();
+  });
+
   it("WS-18 (adapted, no sessions) two communicators on one app keep their own scopes", async () => {
     class PathEcho extends AsyncWebsocketConsumer {
       override async receive() {
@@ -425,5 +440,23 @@ describe("routing into a consumer", () => {
     expect(await first.receiveFrom()).toBe("/first/");
     await first.disconnect();
     await second.disconnect();
+  });
+});
+
+describe("layer.groups_lost", () => {
+  it("closes with 1011 so the client reconnects and rejoins the groups the layer lost", async () => {
+    let channelName = "";
+    class Member extends AsyncWebsocketConsumer {
+      override groups = ["room"];
+      override async connect() {
+        channelName = this.channelName;
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Member.asAsgi(), "/");
+    expect((await comm.connect()).connected).toBe(true);
+    await layer().send(channelName, { type: "layer.groups_lost", groups: ["room"] });
+    expect(await comm.receiveOutput()).toEqual({ type: "websocket.close", code: 1011 });
+    await comm.disconnect(1011);
   });
 });

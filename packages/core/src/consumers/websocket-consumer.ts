@@ -11,6 +11,7 @@ import type {
   WebSocketReceiveEvent,
   WebSocketScope,
 } from "../protocol/types";
+import type { RouteKwargs } from "../routing/route-params";
 import { AsyncConsumer } from "./async-consumer";
 import { markFrameworkClass } from "./reserved-names";
 
@@ -24,7 +25,7 @@ export interface WebsocketSendOptions {
  * A WebSocket consumer: override `connect`, `receive` and `disconnect`; call `accept`, `send` and
  * `close`. Channels listed in `groups` are joined before `connect()` and left on disconnect.
  */
-export class AsyncWebsocketConsumer extends AsyncConsumer {
+export class AsyncWebsocketConsumer<Kwargs extends RouteKwargs = RouteKwargs> extends AsyncConsumer<Kwargs> {
   declare scope: WebSocketScope;
   /** Groups this consumer's channel joins before `connect()` runs and leaves on disconnect. */
   groups: string[] = [];
@@ -102,6 +103,15 @@ export class AsyncWebsocketConsumer extends AsyncConsumer {
     await this.leaveGroups();
     await this.disconnect(message.code);
     throw new StopConsumer();
+  }
+
+  /**
+   * The channel layer lost this consumer's group memberships (a Redis restart it could not repair)
+   * and says so: close with 1011 so the client reconnects and joins its groups again, instead of
+   * waiting for group messages that will never come.
+   */
+  async layer_groups_lost(_message: { type: "layer.groups_lost"; groups?: string[] }): Promise<void> {
+    await this.close(1011);
   }
 
   /** Called once the connection is closed, with the close code. */

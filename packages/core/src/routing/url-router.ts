@@ -3,6 +3,7 @@ import { ImproperlyConfigured, RouteNotFound } from "../exceptions";
 import { copyScope } from "../protocol/copy-scope";
 import type { Application, Receive, Scope, Send, UrlRoute } from "../protocol/types";
 import { converters, type PathConverter } from "./converters";
+import type { CheckRouteKwargs, RouteParams } from "./route-params";
 
 /** Marks applications that route on `path_remaining` (routers), so an outer route prefix-matches them. */
 const PATH_ROUTING = Symbol.for("channels-ts.pathRouting");
@@ -24,9 +25,9 @@ export function isPathRouting(app: Application): boolean {
 class NestedRouteMiss extends RouteNotFound {}
 
 /** Options of `path()` and `rePath()`. */
-export interface RouteOptions {
+export interface RouteOptions<Kwargs extends Record<string, unknown> = Record<string, unknown>> {
   /** Extra kwargs for `scope.url_route.kwargs`; as in Django they override captured values of the same name. */
-  kwargs?: Record<string, unknown>;
+  kwargs?: Kwargs;
 }
 
 interface Capture {
@@ -190,7 +191,15 @@ function compilePathPattern(pattern: string): { source: string; captures: Captur
  * pattern must match the whole remaining path (no optional trailing slash); to a nested router it
  * matches a prefix. Captures land in `scope.url_route.kwargs` (`int` → number, others → string).
  */
-export function path(pattern: string, app: Application, options: RouteOptions = {}): Route {
+export function path<
+  const Pattern extends string,
+  App extends Application,
+  Extra extends Record<string, unknown> = Record<never, never>,
+>(
+  pattern: Pattern,
+  app: App & CheckRouteKwargs<App, RouteParams<Pattern>, Extra>,
+  options: RouteOptions<Extra> = {},
+): Route {
   if (typeof pattern !== "string") {
     throw new ImproperlyConfigured(`path() takes a string pattern; use rePath() for a RegExp.`);
   }

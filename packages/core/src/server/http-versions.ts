@@ -9,7 +9,9 @@ export type HttpRequest = IncomingMessage | Http2ServerRequest;
 export type HttpResponse = ServerResponse | Http2ServerResponse;
 
 export function isHttp2(req: HttpRequest): req is Http2ServerRequest {
-  return req.httpVersionMajor === 2;
+  // An HTTP/1.1 connection may send the request line `GET / HTTP/2.0` (llhttp accepts it): only a
+  // request of the HTTP/2 server has a stream.
+  return req.httpVersionMajor === 2 && "stream" in req;
 }
 
 /** Request body length, `-1` when unknown (chunked, or an HTTP/2 stream with DATA frames to come). */

@@ -1,3 +1,4 @@
+import { ProtocolError } from "../exceptions";
 import type { Application, Headers, HttpScope } from "../protocol/types";
 import { ApplicationCommunicator } from "./application-communicator";
 import { splitPath } from "./scope-path";
@@ -50,17 +51,17 @@ export class HttpCommunicator extends ApplicationCommunicator {
     }
     const start = await this.receiveOutput(timeoutMs);
     if (start.type !== "http.response.start") {
-      throw new Error(`Expected type 'http.response.start', but was '${start.type}'`);
+      throw new ProtocolError(`Expected type 'http.response.start', but was '${start.type}'`);
     }
     const { type: _type, ...rest } = start;
     const chunks: Uint8Array[] = [];
     for (;;) {
       const part = await this.receiveOutput(timeoutMs);
       if (part.type !== "http.response.body") {
-        throw new Error(`Expected type 'http.response.body', but was '${part.type}'`);
+        throw new ProtocolError(`Expected type 'http.response.body', but was '${part.type}'`);
       }
       if (part.body !== undefined && !(part.body instanceof Uint8Array)) {
-        throw new Error("http.response.body must carry a Uint8Array body");
+        throw new ProtocolError("http.response.body must carry a Uint8Array body");
       }
       if (part.body) chunks.push(part.body);
       if (!part.more_body) break;

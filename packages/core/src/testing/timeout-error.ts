@@ -1,4 +1,2 @@
-/** A communicator call ran out of time; the application was cancelled. */
-export class TimeoutError extends Error {
-  override name = "TimeoutError";
-}
+// Every error class lives in exceptions.ts; the communicators' timeout is exported from `testing`.
+export { TimeoutError } from "../exceptions";

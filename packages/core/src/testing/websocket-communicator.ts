@@ -1,3 +1,4 @@
+import { ProtocolError } from "../exceptions";
 import type { Application, Headers, SendEvent, WebSocketScope } from "../protocol/types";
 import { ApplicationCommunicator } from "./application-communicator";
 import { splitPath } from "./scope-path";
@@ -69,7 +70,9 @@ export class WebsocketCommunicator extends ApplicationCommunicator {
         for (;;) {
           const part = await this.receiveOutput(timeoutMs);
           if (part.type !== "websocket.http.response.body") {
-            throw new Error(`Expected type 'websocket.http.response.body', but was ${describe(part)}`);
+            throw new ProtocolError(
+              `Expected type 'websocket.http.response.body', but was ${describe(part)}`,
+            );
           }
           if (part.body) chunks.push(part.body);
           if (!part.more_body) break;
@@ -82,7 +85,7 @@ export class WebsocketCommunicator extends ApplicationCommunicator {
         };
       }
       default:
-        throw new Error(
+        throw new ProtocolError(
           `Expected type 'websocket.accept' or 'websocket.close', but was ${describe(response)}`,
         );
     }
@@ -108,12 +111,12 @@ export class WebsocketCommunicator extends ApplicationCommunicator {
   async receiveFrom(timeoutMs = 1000): Promise<string | Uint8Array> {
     const event = await this.receiveOutput(timeoutMs);
     if (event.type !== "websocket.send") {
-      throw new Error(`Expected type 'websocket.send', but was ${describe(event)}`);
+      throw new ProtocolError(`Expected type 'websocket.send', but was ${describe(event)}`);
     }
     const hasText = event.text !== undefined && event.text !== null;
     const hasBytes = event.bytes !== undefined && event.bytes !== null;
     if (hasText === hasBytes) {
-      throw new Error("A websocket.send event must carry exactly one of text or bytes");
+      throw new ProtocolError("A websocket.send event must carry exactly one of text or bytes");
     }
     return hasText ? event.text! : event.bytes!;
   }
@@ -121,7 +124,7 @@ export class WebsocketCommunicator extends ApplicationCommunicator {
   /** The next frame, decoded from JSON. */
   async receiveJsonFrom(timeoutMs = 1000): Promise<unknown> {
     const data = await this.receiveFrom(timeoutMs);
-    if (typeof data !== "string") throw new Error("JSON data is not a text frame");
+    if (typeof data !== "string") throw new ProtocolError("JSON data is not a text frame");
     return JSON.parse(data);
   }
 

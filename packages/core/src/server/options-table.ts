@@ -112,6 +112,19 @@ export const SERVER_OPTIONS = {
     ],
     doc: "outbound bytes queued for one slow client before it is closed with 1013",
   },
+  maxRequestBodyBytes: {
+    for: "both",
+    default: 2_621_440,
+    check: "bytes",
+    flags: [
+      {
+        flag: "max-request-body-bytes",
+        takes: n,
+        help: "answer 413 to a request body larger than this, read or declared",
+      },
+    ],
+    doc: "a request body larger than this (declared in `Content-Length`, or once received) gets 413 and is not read further; an application that streams its body lifts it per request with `setRequestBodyLimit(scope, null)` ([request bodies](#request-bodies))",
+  },
   applicationCloseTimeoutMs: {
     for: "both",
     default: 10_000,

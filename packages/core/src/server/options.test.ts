@@ -12,6 +12,7 @@ describe("resolveOptions", () => {
       pingTimeoutMs: 30_000,
       maxMessageBytes: 1_048_576,
       maxBufferedBytes: 4_194_304,
+      maxRequestBodyBytes: 2_621_440,
       applicationCloseTimeoutMs: 10_000,
       httpTimeoutMs: undefined,
       perMessageDeflate: false,

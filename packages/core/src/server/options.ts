@@ -49,6 +49,15 @@ export interface ProtocolOptions {
    */
   maxBufferedBytes?: number;
   /**
+   * Largest request body the server delivers to the application, in bytes. A body declared
+   * larger (`Content-Length`) or received larger is answered with 413 and not read further (the
+   * HTTP/1.1 connection closes; the HTTP/2 stream is reset after the answer), and the application
+   * gets `http.disconnect`. Bodies the application does not read are never read into memory.
+   * An application that streams its body lifts it per request with `setRequestBodyLimit(scope, null)`.
+   * @default 2_621_440
+   */
+  maxRequestBodyBytes?: number;
+  /**
    * An application instance still running this long after its connection ended (or after the
    * server began shutting down) is cancelled: its `receive()` and `send()` reject with
    * `CancelledError`.

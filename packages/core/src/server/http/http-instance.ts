@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Http2ServerRequest, constants as http2Constants } from "node:http2";
 import { RouteNotFound } from "../../exceptions";
 import type { HttpScope, SendEvent } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
@@ -18,6 +19,7 @@ import { clientLabel } from "../logger";
 import { writePlainResponse } from "../responses";
 import { httpVersion, type RequestParts } from "../scope";
 import { checkBody, checkHeaders, checkStatus } from "../validate";
+import { BODY_LIMIT_EXTENSION, type BodyLimit } from "./body-limit";
 
 const EMPTY = Buffer.alloc(0);
 const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
@@ -57,6 +59,8 @@ export class HttpInstance extends ConnectionInstance {
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
   private timeoutAt = 0;
+  /** `maxRequestBodyBytes`, as the scope's extension carries it (the application may lift it). */
+  private readonly bodyLimit: BodyLimit;
 
   constructor(
     private readonly host: ProtocolHost,
@@ -83,6 +87,8 @@ export class HttpInstance extends ConnectionInstance {
       server: parts.server,
     };
     if (host.lifespanState !== null) scope.state = { ...host.lifespanState };
+    this.bodyLimit = { max_bytes: options.maxRequestBodyBytes };
+    scope.extensions = { [BODY_LIMIT_EXTENSION]: this.bodyLimit as unknown as Record<string, unknown> };
     this.scope = scope;
     this.expected = expectedBodyLength(req);
     if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
@@ -95,6 +101,12 @@ export class HttpInstance extends ConnectionInstance {
       if (this.expected === 0) {
         this.bodyDone = true;
         this.deliver({ type: "http.request", body: EMPTY, more_body: false });
+        return;
+      }
+      const max = this.bodyLimit.max_bytes;
+      if (max !== null && this.expected > max) {
+        // The declared length is over the limit: answer now, without reading a byte of it.
+        this.tooLarge(max);
         return;
       }
       if (!this.readingBody) {
@@ -115,6 +127,11 @@ export class HttpInstance extends ConnectionInstance {
     const chunk = this.req.read() as Buffer | null;
     if (chunk !== null) {
       this.received += chunk.length;
+      const max = this.bodyLimit.max_bytes;
+      if (max !== null && this.received > max) {
+        this.tooLarge(max);
+        return;
+      }
       const last = this.expected > 0 && this.received >= this.expected;
       if (last) this.bodyDone = true;
       this.deliver({ type: "http.request", body: chunk, more_body: !last });
@@ -123,6 +140,33 @@ export class HttpInstance extends ConnectionInstance {
       this.deliver({ type: "http.request", body: EMPTY, more_body: false });
     }
   };
+
+  /**
+   * The body passed `maxRequestBodyBytes`: stop reading it, answer 413 (closing the HTTP/1.1
+   * connection, resetting the HTTP/2 stream once the answer is out, so the rest is never read),
+   * and tell the application the client is gone.
+   */
+  private tooLarge(max: number): void {
+    this.bodyDone = true;
+    this.req.off("readable", this.pullBody);
+    this.req.off("end", this.pullBody);
+    if (this.state === NOT_STARTED || this.state === STARTED) {
+      this.state = COMPLETE;
+      const http2 = isHttp2(this.req);
+      this.bytesSent += writePlainResponse(
+        this.res,
+        413,
+        `Request body larger than ${max} bytes.`,
+        http2 ? {} : { connection: "close" },
+      );
+      // RST_STREAM NO_ERROR once the answer is out: the client stops sending (RFC 9113 §8.1).
+      if (http2) (this.req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    } else {
+      abortResponse(this.res);
+    }
+    this.gone = true;
+    this.deliver(DISCONNECT);
+  }
 
   private readonly onResponseClose = (): void => {
     this.gone = true;

@@ -200,6 +200,35 @@ export const SERVER_OPTIONS = {
     ],
     doc: '`true` (needs `tls`) serves HTTP/2 and HTTP/1.1 on one port; `"h2c"` cleartext HTTP/2 with prior knowledge; WebSockets also as HTTP/2 streams (RFC 8441) with either',
   },
+  headersTimeoutMs: {
+    for: "serve",
+    default: 20_000,
+    check: "duration",
+    flags: [
+      {
+        flag: "headers-timeout-ms",
+        takes: n,
+        help: "answer 408 to a client whose request headers take longer",
+      },
+    ],
+    doc: "an HTTP/1.1 client must send its whole request head within this, else it gets 408 and is disconnected (Node's `headersTimeout`; slow-header clients)",
+  },
+  requestTimeoutMs: {
+    for: "serve",
+    default: 300_000,
+    check: "duration",
+    flags: [
+      { flag: "request-timeout-ms", takes: n, help: "answer 408 to a request (head and body) taking longer" },
+    ],
+    doc: "an HTTP/1.1 client must send its whole request, body included, within this, else it gets 408 and is disconnected (Node's `requestTimeout`; at least `headersTimeoutMs`)",
+  },
+  maxHeaderBytes: {
+    for: "serve",
+    default: 16_384,
+    check: "bytes",
+    flags: [{ flag: "max-header-bytes", takes: n, help: "answer 431 to request headers larger than this" }],
+    doc: "request headers larger than this get 431 on HTTP/1.1 (Node's `maxHeaderSize`); on HTTP/2 it is the `SETTINGS_MAX_HEADER_LIST_SIZE` the server announces",
+  },
   handleSignals: {
     for: "serve",
     default: false,

@@ -117,6 +117,25 @@ export interface ServeOptions extends ProtocolOptions {
    */
   http2?: Http2Mode;
   /**
+   * An HTTP/1.1 client must send its whole request head (request line and headers) within this,
+   * else it gets 408 and is disconnected: Node's `headersTimeout`, against clients that send
+   * their headers a byte at a time (slowloris).
+   * @default 20_000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * An HTTP/1.1 client must send its whole request, body included, within this, else it gets 408
+   * and is disconnected: Node's `requestTimeout`. At least `headersTimeoutMs`.
+   * @default 300_000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Largest request head, in bytes: larger headers get 431 on HTTP/1.1 (Node's `maxHeaderSize`);
+   * on HTTP/2 it is the `SETTINGS_MAX_HEADER_LIST_SIZE` the server announces.
+   * @default 16_384
+   */
+  maxHeaderBytes?: number;
+  /**
    * Close gracefully on SIGINT and SIGTERM (the CLI turns this on).
    * @default false
    */
@@ -221,6 +240,11 @@ export function resolveOptions(options: ProtocolOptions): ResolvedOptions {
   ) {
     throw new ImproperlyConfigured(
       "Server option logger must have info, warn and error methods, or be null to silence it.",
+    );
+  }
+  if ((resolved.headersTimeoutMs as number) > (resolved.requestTimeoutMs as number)) {
+    throw new ImproperlyConfigured(
+      `Server option headersTimeoutMs (${String(resolved.headersTimeoutMs)}) must not exceed requestTimeoutMs (${String(resolved.requestTimeoutMs)}): the headers are part of the request.`,
     );
   }
   return resolved as ResolvedOptions;

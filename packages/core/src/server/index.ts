@@ -6,6 +6,7 @@ export { BODY_LIMIT_EXTENSION, type BodyLimit, setRequestBodyLimit } from "./htt
 export { LifespanStartupFailed } from "./lifespan";
 export { defaultLogger, type Logger, silentLogger } from "./logger";
 export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
+export type { ServerStats } from "./protocol-server";
 export { type RunningServer, serve } from "./serve";
 export type { Http2Mode, TlsOptions } from "./tls-options";
 export { Worker, type WorkerOptions } from "./worker";

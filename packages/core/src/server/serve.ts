@@ -3,7 +3,7 @@ import { ImproperlyConfigured } from "../exceptions";
 import type { Application } from "../protocol/types";
 import { createListener, type NodeServer } from "./listener";
 import { DEFAULTS, type ServeOptions } from "./options";
-import { ProtocolServer } from "./protocol-server";
+import { ProtocolServer, type ServerStats } from "./protocol-server";
 import { resolveTransport } from "./tls-options";
 
 /** A server started by `serve()`. */
@@ -18,6 +18,8 @@ export interface RunningServer {
    * `node:http2` server with `http2`.
    */
   readonly httpServer: NodeServer;
+  /** Live counts of the server's application instances (running, abandoned). */
+  readonly stats: ServerStats;
   /**
    * Graceful shutdown: stop accepting, close WebSockets with 1001, let application instances finish
    * (up to `applicationCloseTimeoutMs`, then cancel them), lifespan shutdown, close the layers.
@@ -100,6 +102,7 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
     port: boundPort,
     host,
     httpServer,
+    stats: protocol.stats,
     close,
   };
   if (options.handleSignals) {

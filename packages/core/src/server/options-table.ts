@@ -7,7 +7,7 @@
  */
 
 /** How `resolveOptions` checks a value; options without a `check` are checked where they are used. */
-export type OptionCheck = "duration" | "duration-or-off" | "bytes" | "boolean" | "root-path";
+export type OptionCheck = "duration" | "duration-or-off" | "bytes" | "count" | "boolean" | "root-path";
 
 /** A command-line flag of `channels serve` (and of `channels worker` with `worker`). */
 export interface OptionFlag {
@@ -98,6 +98,19 @@ export const SERVER_OPTIONS = {
     check: "bytes",
     flags: [{ flag: "max-message-bytes", takes: n, help: "larger incoming messages close with 1009" }],
     doc: "a larger incoming WebSocket message closes the socket with 1009",
+  },
+  maxPendingHandshakes: {
+    for: "both",
+    default: 1_000,
+    check: "count",
+    flags: [
+      {
+        flag: "max-pending-handshakes",
+        takes: n,
+        help: "answer 503 + Retry-After to WebSocket handshakes past this many waiting",
+      },
+    ],
+    doc: "WebSocket handshakes waiting for the application at once; more get 503 with `Retry-After` (each holds at most 16 KiB a client sends early)",
   },
   maxBufferedBytes: {
     for: "both",

@@ -12,6 +12,7 @@ describe("resolveOptions", () => {
       pingTimeoutMs: 30_000,
       maxMessageBytes: 1_048_576,
       maxBufferedBytes: 4_194_304,
+      maxPendingHandshakes: 1_000,
       maxRequestBodyBytes: 2_621_440,
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 300_000,

@@ -44,6 +44,12 @@ export interface ProtocolOptions {
    */
   maxMessageBytes?: number;
   /**
+   * WebSocket handshakes (HTTP/1.1 upgrades and HTTP/2 extended CONNECTs) waiting for the
+   * application to accept, close or deny at once; more get 503 with `Retry-After` at once.
+   * @default 1_000
+   */
+  maxPendingHandshakes?: number;
+  /**
    * Outbound bytes queued for one slow WebSocket client before the server closes it with 1013.
    * @default 4_194_304
    */
@@ -200,6 +206,14 @@ const CHECKS: Record<OptionCheck, (value: unknown, name: string) => unknown> = {
   boolean(value, name) {
     if (typeof value !== "boolean") {
       throw new ImproperlyConfigured(`Server option ${name} must be true or false; got ${String(value)}.`);
+    }
+    return value;
+  },
+  count(value, name) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      throw new ImproperlyConfigured(
+        `Server option ${name} must be a positive integer; got ${String(value)}.`,
+      );
     }
     return value;
   },

@@ -50,6 +50,9 @@ export interface WebSocketOwner {
   socketClosed(instance: WebSocketInstance): void;
 }
 
+/** Bytes a client may send before its handshake is answered; past them it is dropped. */
+export const MAX_EARLY_BYTES = 16 * 1024;
+
 const INSTANCE = Symbol("channels.instance");
 type TaggedWebSocket = WebSocket & { [INSTANCE]: WebSocketInstance };
 
@@ -111,8 +114,9 @@ export class WebSocketInstance extends ConnectionInstance {
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
     this.handshakeDeadline = clock() + host.options.handshakeTimeoutMs;
-    // Early bytes are bounded by one largest message and its frame header (at most 14 bytes).
-    this.pending = new PendingSocket(socket, head, host.options.maxMessageBytes + 14, () => {
+    // A client must wait for the handshake's answer before it sends frames (RFC 6455 §4.1):
+    // what one sends early is held, up to a small bound, for ws.
+    this.pending = new PendingSocket(socket, head, MAX_EARLY_BYTES, () => {
       if (this.state === OPEN || this.state === CLOSED) return;
       this.endHandshake();
       this.disconnected(1006, "");

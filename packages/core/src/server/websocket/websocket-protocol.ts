@@ -11,6 +11,8 @@ import { type AcceptDecision, checkExtendedConnect, checkUpgrade } from "./hands
 import { WebSocketInstance, type WebSocketOwner } from "./websocket-instance";
 
 const CONNECT = Object.freeze({ type: "websocket.connect" as const });
+const BUSY = "Too many WebSocket handshakes in progress; retry shortly.";
+const RETRY = Object.freeze({ "retry-after": "1" });
 
 /**
  * WebSockets, over HTTP/1.1 upgrades and HTTP/2 extended CONNECT (RFC 8441). Owns ws's server
@@ -22,6 +24,7 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   readonly deadlineMs: number;
   /** WebSockets waiting for the application to accept, close or deny. */
   private readonly handshakes = new Set<WebSocketInstance>();
+  private busyWarned = false;
   /** Open (accepted) WebSockets. */
   private readonly sockets = new Set<WebSocketInstance>();
   private readonly wss: WebSocketServer;
@@ -56,6 +59,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       writeRawResponse(socket, 503, "Server is shutting down.");
       return;
     }
+    if (this.busy()) {
+      writeRawResponse(socket, 503, BUSY, RETRY);
+      return;
+    }
     const refusal = checkUpgrade(req);
     if (refusal !== null) {
       writeRawResponse(socket, refusal.status, refusal.text, refusal.headers);
@@ -78,6 +85,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       respondOnStream(stream, 503, "Server is shutting down.");
       return;
     }
+    if (this.busy()) {
+      respondOnStream(stream, 503, BUSY, RETRY);
+      return;
+    }
     const refusal = checkExtendedConnect(req);
     if (refusal !== null) {
       respondOnStream(stream, refusal.status, refusal.text, refusal.headers);
@@ -87,6 +98,20 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       respondOnStream(stream, status, text),
     );
     if (parts !== null) this.start(new WebSocketInstance(this, req, stream, Buffer.alloc(0), parts));
+  }
+
+  /** `maxPendingHandshakes` handshakes already wait for the application. */
+  private busy(): boolean {
+    if (this.handshakes.size < this.host.options.maxPendingHandshakes) {
+      this.busyWarned = false;
+      return false;
+    }
+    if (this.busyWarned) return true;
+    this.busyWarned = true; // once per episode, not once per refused client
+    this.host.logger.warn(
+      `${this.handshakes.size} WebSocket handshakes already wait for the application (maxPendingHandshakes): answering 503.`,
+    );
+    return true;
   }
 
   /** Hands a new connection's scope to the application, which must now accept, close or deny it. */

@@ -233,7 +233,7 @@ export const SERVER_OPTIONS = {
     flags: [
       { flag: "request-timeout-ms", takes: n, help: "answer 408 to a request (head and body) taking longer" },
     ],
-    doc: "an HTTP/1.1 client must send its whole request, body included, within this, else it gets 408 and is disconnected (Node's `requestTimeout`; at least `headersTimeoutMs`)",
+    doc: "a client must send its whole request, body included, within this, else it gets 408 (HTTP/1.1: and is disconnected, Node's `requestTimeout`; HTTP/2: the stream is reset); at least `headersTimeoutMs`",
   },
   maxHeaderBytes: {
     for: "serve",

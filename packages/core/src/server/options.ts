@@ -130,8 +130,9 @@ export interface ServeOptions extends ProtocolOptions {
    */
   headersTimeoutMs?: number;
   /**
-   * An HTTP/1.1 client must send its whole request, body included, within this, else it gets 408
-   * and is disconnected: Node's `requestTimeout`. At least `headersTimeoutMs`.
+   * A client must send its whole request, body included, within this, else it gets 408: on
+   * HTTP/1.1 Node's `requestTimeout` (the connection is closed), on HTTP/2 the same for each
+   * stream's body (the stream is reset). At least `headersTimeoutMs`.
    * @default 300_000
    */
   requestTimeoutMs?: number;

@@ -81,7 +81,45 @@ describe("slow and oversized requests over HTTP/1.1", () => {
   });
 });
 
-describe("oversized requests over HTTP/2", () => {
+describe("slow and oversized requests over HTTP/2", () => {
+  it("a body still incomplete after requestTimeoutMs gets 408 and a reset stream; the app gets http.disconnect", async () => {
+    const rec = new Recorder();
+    const server = await start(reader(rec), { http2: "h2c", headersTimeoutMs: 100, requestTimeoutMs: 100 });
+    const session = connectHttp2(`http://127.0.0.1:${server.port}`);
+    session.on("error", () => {});
+    const stream = session.request(
+      { ":method": "POST", ":path": "/", "content-length": "10" },
+      { endStream: false },
+    );
+    stream.on("error", () => {});
+    stream.write("half!");
+    const status = await within(
+      new Promise<number>((resolve) =>
+        stream.once("response", (headers) => resolve(Number(headers[":status"]))),
+      ),
+    );
+    expect(status).toBe(408);
+    expect(await rec.event("http.disconnect")).toBeDefined();
+    session.destroy();
+  });
+
+  it("a body complete within requestTimeoutMs is served", async () => {
+    const rec = new Recorder();
+    const server = await start(reader(rec), { http2: "h2c", headersTimeoutMs: 50, requestTimeoutMs: 50 });
+    const session = connectHttp2(`http://127.0.0.1:${server.port}`);
+    session.on("error", () => {});
+    const stream = session.request({ ":method": "POST", ":path": "/", "content-length": "2" });
+    stream.on("error", () => {});
+    stream.end("ok");
+    const status = await within(
+      new Promise<number>((resolve) =>
+        stream.once("response", (headers) => resolve(Number(headers[":status"]))),
+      ),
+    );
+    expect(status).toBe(200);
+    session.destroy();
+  });
+
   it("announces maxHeaderBytes as SETTINGS_MAX_HEADER_LIST_SIZE; a larger header list is reset, unseen by the app", async () => {
     const rec = new Recorder();
     const server = await start(reader(rec), { http2: "h2c", maxHeaderBytes: 1024 });

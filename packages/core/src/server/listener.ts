@@ -70,7 +70,9 @@ function createNodeServer(protocol: ProtocolServer, transport: Transport): NodeS
     if (kind === "https")
       return createHttpsServer({ ...tls, ...http1Options(options) }, protocol.handleRequest);
     // allowHTTP1: ALPN offers h2 and http/1.1 on one port, so WebSocket upgrades keep working.
-    return createSecureServer({ ...tls, allowHTTP1: true, settings }, protocol.handleRequest);
+    const server = createSecureServer({ ...tls, allowHTTP1: true, settings }, protocol.handleRequest);
+    // Its HTTP/1.1 connections take Node's HTTP/1.1 limits from these properties (read at listen).
+    return Object.assign(server, http1Options(options));
   } catch (error) {
     throw new ImproperlyConfigured(
       `Server option tls is not a usable PEM key and certificate pair: ${(error as Error).message}. Pass the file contents (readFileSync(path)), not the paths.`,

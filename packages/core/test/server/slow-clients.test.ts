@@ -2,10 +2,12 @@
 // 431, as Node's own server would; all three are serve() options and CLI flags.
 import { connect as connectHttp2, constants } from "node:http2";
 import { connect as connectTcp } from "node:net";
-import { describe, expect, it } from "vitest";
+import { connect as connectTls } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Application } from "../../src/protocol/types";
 import { serve } from "../../src/server/index";
 import { Recorder, start, within } from "./helpers";
+import { type Certificate, makeCertificate } from "./tls-helpers";
 
 /** Writes `bytes` on a new connection, never more; resolves with the status line's code. */
 function statusOf(port: number, bytes: string): Promise<number> {
@@ -14,6 +16,30 @@ function statusOf(port: number, bytes: string): Promise<number> {
       const socket = connectTcp(port, "127.0.0.1");
       socket.on("error", () => {});
       socket.write(bytes);
+      let got = "";
+      socket.on("data", (data: Buffer) => {
+        got += data.toString("latin1");
+        if (!got.includes("\r\n")) return;
+        socket.destroy();
+        resolve(Number(got.split(" ")[1]));
+      });
+      socket.once("close", () => reject(new Error(`closed without an answer: ${got}`)));
+    }),
+  );
+}
+
+/** The same over TLS, as HTTP/1.1 by ALPN (on the port that serves HTTP/2 too). */
+function statusOverTls(port: number, bytes: string): Promise<number> {
+  return within(
+    new Promise<number>((resolve, reject) => {
+      const socket = connectTls({
+        port,
+        host: "127.0.0.1",
+        rejectUnauthorized: false,
+        ALPNProtocols: ["http/1.1"],
+      });
+      socket.on("error", () => {});
+      socket.once("secureConnect", () => socket.write(bytes));
       let got = "";
       socket.on("data", (data: Buffer) => {
         got += data.toString("latin1");
@@ -78,6 +104,27 @@ describe("slow and oversized requests over HTTP/1.1", () => {
         requestTimeoutMs: 1_000,
       }),
     ).rejects.toThrow(/headersTimeoutMs.*requestTimeoutMs/);
+  });
+});
+
+describe("slow and oversized HTTP/1.1 requests on the HTTP/2 port (allowHTTP1)", () => {
+  let certificate: Certificate;
+  beforeAll(() => {
+    certificate = makeCertificate();
+  });
+  afterAll(() => certificate.remove());
+
+  it("gets 408 for slow headers and 431 for large ones, as on a plain HTTP/1.1 server", async () => {
+    const server = await start(reader(new Recorder()), {
+      tls: { key: certificate.key, cert: certificate.cert },
+      http2: true,
+      headersTimeoutMs: 100,
+      requestTimeoutMs: 10_000,
+      maxHeaderBytes: 1024,
+    });
+    expect(await statusOverTls(server.port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")).toBe(408);
+    const big = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(2048)}\r\n\r\n`;
+    expect(await statusOverTls(server.port, big)).toBe(431);
   });
 });
 

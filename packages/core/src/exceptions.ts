@@ -73,7 +73,7 @@ export class ChannelFull extends ChannelsError {
 }
 
 /**
- * A message bigger than the layer or the server accepts. Part of the public contract (DESIGN.md);
+ * A message bigger than the layer or the server accepts. Part of the public API;
  * nothing in this repository throws it yet (the server closes an oversized WebSocket frame with 1009).
  */
 export class MessageTooLarge extends ChannelsError {

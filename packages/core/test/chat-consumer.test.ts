@@ -1,4 +1,4 @@
-// The seed's ChatConsumer from DESIGN.md, verbatim, on the in-memory layer.
+// The tutorial's ChatConsumer on the in-memory layer, through the communicator.
 import { InMemoryChannelLayer } from "@channels-ts/core/layers";
 import { WebsocketCommunicator } from "@channels-ts/core/testing";
 import { expect, it } from "vitest";

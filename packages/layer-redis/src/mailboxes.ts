@@ -44,14 +44,9 @@ export class Mailboxes {
     return message;
   }
 
-  /** Waits for the next message delivered to `channel`; `onGone` runs when the waiter leaves by abort. */
-  wait(channel: string, signal: AbortSignal | undefined, onGone?: () => void): Promise<LayerMessage> {
-    return this.receivers.wait(channel, signal, onGone);
-  }
-
-  /** How many receivers wait on `channel`. */
-  waiting(channel: string): number {
-    return this.receivers.count(channel);
+  /** Waits for the next message delivered to `channel`; `signal` aborts the wait. */
+  wait(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
+    return this.receivers.wait(channel, signal);
   }
 
   /** Channels with at least one waiting receiver, and how many. */

@@ -58,7 +58,7 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
   private readonly codec: MessageCodec;
   private readonly mailboxes: Mailboxes;
   private readonly onError: (error: Error) => void;
-  /** Redis channels we are subscribed to → the shard they live on. */
+  /** Redis channels we are subscribed to → their SUBSCRIBE (settled once the shard confirms it). */
   private readonly subscribed = new Map<string, Promise<void>>();
   /** group → its local members. */
   private readonly groups = new Map<string, Set<string>>();

@@ -2,9 +2,10 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type RedisServerHandle, redisServerSkipReason, startRedisServer } from "@channels-ts/test-support";
+import { redisServerSkipReason } from "@channels-ts/test-support";
+import { useRedis } from "@channels-ts/test-support/vitest";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 // tsx's loader, as `node --import tsx` uses it (the monorepo has tsx through vite).
 const fromVitest = createRequire(createRequire(import.meta.url).resolve("vitest"));
@@ -46,20 +47,14 @@ describe("a one-off script that sends and never calls close() exits on its own",
 
   const skip = redisServerSkipReason();
   describe.skipIf(skip)(skip ? `Redis (skipped: ${skip})` : "Redis", () => {
-    let server: RedisServerHandle;
-    beforeAll(async () => {
-      server = await startRedisServer();
-    });
-    afterAll(async () => {
-      await server?.stop();
-    });
+    const redis = useRedis();
 
     it.each(["redis", "pubsub"])("%s layer", async (layer) => {
-      const result = await runScript({ LAYER: layer, REDIS_URL: server.url });
+      const result = await runScript({ LAYER: layer, REDIS_URL: redis().url });
       expect(result).toEqual({ code: 0, hung: false, output: "sent\n" });
       if (layer === "redis") {
         // The messages really went out before the process left.
-        const control = new Redis(server.url);
+        const control = new Redis(redis().url);
         // channels_redis's keys: the channel "jobs" and the group member's mailbox hold a message each.
         expect(await control.zcard("asgijobs")).toBe(1);
         expect(await control.zcard("asgispecific.listener!")).toBe(1);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Vendored from shared/interop/py_layer_probe.py for the interop tests of @channels-ts/layer-redis.
+# The Python side of the interop tests of @channels-ts/layer-redis: drives the real channels_redis.
 """
 py_layer_probe.py - drive the REAL channels_redis RedisChannelLayer from the
 command line, so a TypeScript channel layer can be checked against it on a

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const PYTHON = process.env.CHANNELS_PYTHON ?? "/usr/bin/python3";
-// A copy of shared/interop/py_layer_probe.py lives beside this file, so CI needs nothing outside the repo.
+// The probe (py_layer_probe.py) lives beside this file, so CI needs nothing outside the repo.
 export const PROBE =
   process.env.PY_LAYER_PROBE ?? fileURLToPath(new URL("./py_layer_probe.py", import.meta.url));
 

@@ -1,4 +1,4 @@
-// §C.1 of reference/channels-api.md: consumer dispatch and lifecycle, ported to AsyncConsumer.
+// Consumer dispatch and lifecycle, ported from Django Channels' consumer tests to AsyncConsumer.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it, vi } from "vitest";

@@ -1,4 +1,4 @@
-// §C.4 of reference/channels-api.md: AsyncHttpConsumer and the HTTP communicator, plus the
+// Django Channels' HTTP consumer tests, ported: AsyncHttpConsumer and the HTTP communicator, plus the
 // response kept open for server-sent events (a deliberate difference from Django).
 
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// §C.3 of reference/channels-api.md: AsyncJsonWebsocketConsumer.
+// AsyncJsonWebsocketConsumer, ported from Django Channels' JSON consumer tests.
 import { describe, expect, it } from "vitest";
 import { InvalidFrameError } from "../exceptions";
 import { WebsocketCommunicator } from "../testing/websocket-communicator";

@@ -1,4 +1,4 @@
-// §C.2 of reference/channels-api.md: AsyncWebsocketConsumer (async variants only).
+// AsyncWebsocketConsumer, ported from Django Channels' generic WebSocket consumer tests (async variants only).
 
 import { describe, expect, it } from "vitest";
 import { useChannelLayer } from "../../test/support/layers";

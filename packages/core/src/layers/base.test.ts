@@ -1,4 +1,4 @@
-// BaseChannelLayer: options every layer shares (§A.9), checked through a minimal subclass.
+// BaseChannelLayer: options every layer shares, checked through a minimal subclass.
 import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured, InvalidChannelNameError, InvalidMessageError } from "../exceptions";
 import type { LayerMessage } from "../protocol/types";

@@ -1,4 +1,4 @@
-// Channel capacities: fnmatch-style globs and RegExps (§A.9, IM-18; a port should compile globs).
+// Channel capacities: fnmatch-style globs and RegExps, as Django Channels compiles them (IM-18).
 import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured } from "../exceptions";
 import { CapacityTable, globToRegExp } from "./capacity";

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { receiveWithin } from "../../test/support/layers";
 import { AsyncWebsocketConsumer } from "../consumers/websocket-consumer";
 import { ChannelFull, ChannelLayerClosed, ImproperlyConfigured } from "../exceptions";
@@ -8,7 +8,7 @@ import { channelLayers } from "./registry";
 
 // The shared behaviour runs in packages/layer-memory/test/conformance.test.ts (the conformance
 // suite depends on core, so core's own tests cannot import it).
-// In-memory-specific cases of §C.10 (reference/channels-api.md): those that inspect the layer's
+// In-memory-specific cases of Django Channels' InMemoryChannelLayer tests: those that inspect the layer's
 // state (`channels`, `groups`) or its defaults. The shared behaviour is in the conformance suite.
 describe("InMemoryChannelLayer (in-memory specifics)", () => {
   const layers: InMemoryChannelLayer[] = [];
@@ -17,9 +17,19 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
     layers.push(layer);
     return layer;
   };
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  // The layer's clock is Date.now(): expiry runs on fake timers, no test sleeps.
+  const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+  const within = async (layer: InMemoryChannelLayer, channel: string, ms: number) => {
+    const received = receiveWithin(layer, channel, ms);
+    await vi.advanceTimersByTimeAsync(ms);
+    return received;
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
 
   afterEach(async () => {
+    vi.useRealTimers();
     for (const layer of layers.splice(0)) await layer.close();
   });
 
@@ -89,7 +99,7 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
     await layer.send("test-channel-1", { type: "test.message" });
     expect(layer.channels.size).toBe(1);
     await sleep(150);
-    expect(await receiveWithin(layer, "test-channel-1", 200)).toBeNull();
+    expect(await within(layer, "test-channel-1", 200)).toBeNull();
     expect(layer.channels.size).toBe(0);
   });
 
@@ -97,7 +107,7 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
     const layer = make({ expiryMs: 100 });
     await layer.send("test-channel-1", { type: "test.message" });
     await sleep(150);
-    expect(await receiveWithin(layer, "test-channel-2", 100)).toBeNull();
+    expect(await within(layer, "test-channel-2", 100)).toBeNull();
     expect(layer.channels.has("test-channel-1")).toBe(false);
     expect(layer.channels.has("test-channel-2")).toBe(false);
   });
@@ -109,7 +119,7 @@ describe("InMemoryChannelLayer (in-memory specifics)", () => {
     await sleep(150);
     await layer.send("test-channel-1", { type: "test.message", n: 4 });
     expect((await layer.receive("test-channel-1")).n).toBe(4);
-    expect(await receiveWithin(layer, "test-channel-1", 100)).toBeNull();
+    expect(await within(layer, "test-channel-1", 100)).toBeNull();
     expect(layer.channels.size).toBe(0);
   });
 

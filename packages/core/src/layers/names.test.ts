@@ -1,4 +1,4 @@
-// §C.9 LY-05 – LY-08 of reference/channels-api.md: channel and group name rules.
+// Channel and group name rules, ported from Django Channels' layer tests (LY-05 – LY-08).
 import { describe, expect, it } from "vitest";
 import { InvalidChannelNameError } from "../exceptions";
 import {

@@ -1,4 +1,4 @@
-// §C.9 LY-03, LY-10 of reference/channels-api.md, adapted: no Django settings; the registry is
+// Django Channels' layer registry tests (LY-03, LY-10), adapted: no Django settings; the registry is
 // channelLayers.set / get / reset.
 
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// §C.5 RT-01, RT-02, RT-20 of reference/channels-api.md: ProtocolTypeRouter and ChannelNameRouter.
+// ProtocolTypeRouter and ChannelNameRouter, ported from Django Channels' routing tests (RT-01, RT-02, RT-20).
 import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured, RouteNotFound } from "../exceptions";
 import type { Application, Receive, Scope, Send } from "../protocol/types";

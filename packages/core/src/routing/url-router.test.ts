@@ -1,4 +1,4 @@
-// §C.5 of reference/channels-api.md: URLRouter, path() and rePath().
+// URLRouter, path() and rePath(), ported from Django Channels' routing tests.
 import { describe, expect, it } from "vitest";
 import { ImproperlyConfigured, RouteNotFound } from "../exceptions";
 import type { Application, Receive, Scope, Send } from "../protocol/types";

@@ -1,4 +1,4 @@
-import { CancelledError } from "../exceptions";
+import { CancelledError, ProtocolError } from "../exceptions";
 import type { Application, ReceiveEvent, Scope, SendEvent } from "../protocol/types";
 
 /**
@@ -44,7 +44,7 @@ export abstract class ApplicationInstance {
     }
     if (this.resolveNext !== null) {
       return Promise.reject(
-        new Error(
+        new ProtocolError(
           "receive() was called while an earlier receive() is still pending: await each receive() in turn.",
         ),
       );

@@ -1,4 +1,4 @@
-// §C.11 of reference/channels-api.md: ApplicationCommunicator semantics.
+// ApplicationCommunicator semantics, ported from Django Channels' communicator tests.
 import { describe, expect, it } from "vitest";
 import { CancelledError } from "../exceptions";
 import type { Application, Scope } from "../protocol/types";

@@ -108,7 +108,10 @@ export class ApplicationCommunicator {
     }
   }
 
-  /** Cancels the application: its pending and later `receive()`/`send()` calls reject with `CancelledError`. */
+  /**
+   * Cancels the application: its waiting and later `receive()` calls reject with `CancelledError`,
+   * and so do its later `send()` calls.
+   */
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;

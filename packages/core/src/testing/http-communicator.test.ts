@@ -1,4 +1,4 @@
-// §C.4 HT-05, HT-06 and §A.10 of reference/channels-api.md: HttpCommunicator.
+// HttpCommunicator, ported from Django Channels' HTTP tests (HT-05, HT-06) and its scope rules.
 import { describe, expect, it } from "vitest";
 import type { Application, HttpScope } from "../protocol/types";
 import { ApplicationCommunicator } from "./application-communicator";

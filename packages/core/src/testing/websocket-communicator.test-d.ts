@@ -21,7 +21,7 @@ describe("ConnectResult", () => {
     void check;
   });
 
-  it("can be destructured as in DESIGN.md", () => {
+  it("can be destructured as the testing docs show", () => {
     const check = (result: ConnectResult) => {
       const { connected, subprotocol, closeCode } = result;
       expectTypeOf(connected).toBeBoolean();
@@ -38,7 +38,7 @@ describe("communicators", () => {
     expectTypeOf<HttpCommunicator>().toExtend<ApplicationCommunicator>();
   });
 
-  it("have DESIGN.md's signatures", () => {
+  it("have the documented signatures", () => {
     expectTypeOf<WebsocketCommunicator["connect"]>().returns.toEqualTypeOf<Promise<ConnectResult>>();
     expectTypeOf<WebsocketCommunicator["receiveFrom"]>().returns.toEqualTypeOf<
       Promise<string | Uint8Array>

@@ -1,4 +1,4 @@
-// §C.11 of reference/channels-api.md: WebsocketCommunicator.
+// WebsocketCommunicator, ported from Django Channels' communicator tests.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -459,7 +459,7 @@ describe("fuzz: hostile input at a real server", () => {
         const status = statusOf(result.bytes);
         if (status !== null) headerLines(result.bytes);
       },
-      150,
+      120,
       // Found by this fuzzer: an HTTP/1.1 request line saying HTTP/2.0 was taken for an HTTP/2
       // stream (TypeError reading req.stream, a logged internal error and a 500).
       [{ method: "GET", path: "*", version: "HTTP/2.0", headers: [], body: new Uint8Array(), split: 1 }],
@@ -500,7 +500,7 @@ describe("fuzz: hostile input at a real server", () => {
           if (protocol) expect(protocol).toMatch(/^sec-websocket-protocol: [!#$%&'*+\-.^_`|~0-9A-Za-z]+$/i);
         }
       },
-      120,
+      100,
     );
   });
 
@@ -538,7 +538,7 @@ describe("fuzz: hostile input at a real server", () => {
           }
         }
       },
-      150,
+      100,
     );
   });
 
@@ -605,10 +605,74 @@ describe("fuzz: hostile input at a real server", () => {
             expect(outcome.status).toBeLessThan(600);
           }
         },
-        90,
+        60,
       );
     } finally {
       session?.close();
+      await h2server.close();
+    }
+  });
+
+  it("random frame sequences on HTTP/2 (h2c) WebSocket streams (RFC 8441): each stream ends, close codes valid", async () => {
+    const h2server = await serve(app, { host: "127.0.0.1", port: 0, logger, http2: "h2c" });
+    const session = connectH2(`http://127.0.0.1:${h2server.port}`);
+    session.on("error", () => {});
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session.once("remoteSettings", (settings) =>
+          settings.enableConnectProtocol
+            ? resolve()
+            : reject(new Error("the server did not enable RFC 8441")),
+        );
+      });
+      await check(
+        logger,
+        fc.record({
+          room: fc.constantFrom("/ws/", "/ws/r/", "/nowhere/"),
+          frames: fc.array(wsFrame, { minLength: 1, maxLength: 12 }),
+        }),
+        async ({ room, frames }) => {
+          const stream = session.request({
+            ":method": "CONNECT",
+            ":protocol": "websocket",
+            ":path": room,
+            ":scheme": "http",
+            "sec-websocket-version": "13",
+          });
+          const received: Buffer[] = [];
+          let status: number | undefined;
+          const ended = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), CONNECTION_DEADLINE_MS);
+            stream.on("response", (headers) => {
+              status = Number(headers[":status"]);
+              if (status === 200) for (const f of frames) stream.write(encodeFrame(f));
+              stream.end();
+            });
+            stream.on("data", (data: Buffer) => received.push(data));
+            stream.on("error", () => {});
+            stream.on("close", () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          });
+          if (!ended) stream.close();
+          expect(ended, "the stream ends").toBe(true);
+          if (status === undefined) return; // reset before a response
+          expect(status).toBeGreaterThanOrEqual(200);
+          expect(status).toBeLessThan(600);
+          if (status !== 200) return;
+          for (const f of parseFrames(Buffer.concat(received))) {
+            expect([0x1, 0x2, 0x8, 0x9, 0xa]).toContain(f.opcode);
+            if (f.opcode === 0x8 && f.payload.length >= 2) {
+              const code = f.payload.readUInt16BE(0);
+              expect(validCloseCode(code), `close code ${code}`).toBe(true);
+            }
+          }
+        },
+        70,
+      );
+    } finally {
+      session.close();
       await h2server.close();
     }
   });

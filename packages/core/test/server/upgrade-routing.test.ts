@@ -80,3 +80,27 @@ describe("upgrades that are not WebSockets", () => {
     await attached.close();
   });
 });
+
+describe("an HTTP/1.1 upgrade whose request line says HTTP/2.0", () => {
+  it("is still an HTTP/1.1 WebSocket handshake (the stream-less request is not taken for RFC 8441)", async () => {
+    const rec = new Recorder();
+    const server = await start(echoApp(rec));
+    const socket = new Socket();
+    const head = deferred<string>();
+    let text = "";
+    socket.on("data", (chunk) => {
+      text += chunk.toString("latin1");
+      if (text.includes("\r\n\r\n")) head.resolve(text);
+    });
+    socket.on("close", () => head.resolve(text));
+    socket.connect(server.port, "127.0.0.1", () =>
+      socket.write(
+        "GET /ws/ HTTP/2.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      ),
+    );
+    expect(await within(head.promise)).toMatch(/^HTTP\/1.1 101 /);
+    expect(rec.scopes).toHaveLength(1);
+    socket.destroy();
+  });
+});

@@ -1,4 +1,4 @@
-// Byte-for-byte checks against the vectors in shared/reference/channels-redis.md (observed from Python).
+// Byte-for-byte checks against vectors observed from Python channels_redis 4.x.
 import { InvalidMessageError } from "@channels-ts/core";
 import { describe, expect, it } from "vitest";
 import { consistentHash, crc32 } from "./crc-shard";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Http2ServerRequest, constants as http2Constants } from "node:http2";
-import { RouteNotFound } from "../../exceptions";
+import { ProtocolError, RouteNotFound } from "../../exceptions";
 import type { HttpScope, SendEvent } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
@@ -193,7 +193,9 @@ export class HttpInstance extends ConnectionInstance {
     if (event.type === "http.response.start") {
       if (this.state !== NOT_STARTED) {
         if (this.gone) return undefined;
-        throw new Error("HTTP response has already been started: send http.response.start once per request.");
+        throw new ProtocolError(
+          "HTTP response has already been started: send http.response.start once per request.",
+        );
       }
       this.status = checkStatus(event.status, "http.response.start");
       const flat: string[] = [];
@@ -211,10 +213,10 @@ export class HttpInstance extends ConnectionInstance {
   private sendBody(rawBody: unknown, more: boolean): Promise<void> | undefined {
     const body = checkBody(rawBody, "http.response.body");
     if (this.state === NOT_STARTED) {
-      throw new Error("Send http.response.start before http.response.body.");
+      throw new ProtocolError("Send http.response.start before http.response.body.");
     }
     if (this.state === AWAITING_TRAILERS) {
-      throw new Error("The response body is complete: send http.response.trailers, not more body.");
+      throw new ProtocolError("The response body is complete: send http.response.trailers, not more body.");
     }
     if (this.state === COMPLETE || this.gone) return undefined;
     const res = this.res;
@@ -248,11 +250,11 @@ export class HttpInstance extends ConnectionInstance {
 
   private sendTrailers(headers: unknown, more: boolean): void {
     if (!this.wantsTrailers) {
-      throw new Error("Send http.response.start with trailers: true before http.response.trailers.");
+      throw new ProtocolError("Send http.response.start with trailers: true before http.response.trailers.");
     }
     if (this.state !== AWAITING_TRAILERS) {
       if (this.state === COMPLETE || this.gone) return;
-      throw new Error("Send the whole body (more_body: false) before http.response.trailers.");
+      throw new ProtocolError("Send the whole body (more_body: false) before http.response.trailers.");
     }
     checkHeaders(headers, "http.response.trailers", this.trailers);
     if (more) return;

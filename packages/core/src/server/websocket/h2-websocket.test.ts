@@ -1,5 +1,7 @@
 import { once } from "node:events";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server, Socket } from "node:net";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import { webSocketOver } from "./h2-websocket";
@@ -72,5 +74,21 @@ describe("webSocketOver (RFC 8441 adapter on ws internals)", () => {
     expect(bytes()[0]).toBe(0x88);
     expect(bytes().readUInt16BE(2)).toBe(1009);
     client.destroy();
+  });
+});
+
+describe("ws internals", () => {
+  it("are used in h2-websocket.ts only", () => {
+    const server = join(__dirname, "..");
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") ? [path] : [];
+      });
+    const users = files(server)
+      .filter((file) => !file.endsWith(".test.ts"))
+      .filter((file) => /setSocket|completeUpgrade|new \w*WebSocket\(null/.test(readFileSync(file, "utf8")))
+      .map((file) => relative(server, file));
+    expect(users).toEqual(["websocket/h2-websocket.ts"]);
   });
 });

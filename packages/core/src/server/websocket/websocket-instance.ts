@@ -2,9 +2,10 @@ import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import { RouteNotFound } from "../../exceptions";
+import { ProtocolError, RouteNotFound } from "../../exceptions";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
+import { isHttp2 } from "../http-versions";
 import { clock } from "../instance";
 import { clientLabel } from "../logger";
 import {
@@ -23,10 +24,10 @@ import {
   checkNoLineBreaks,
   checkStatus,
 } from "../validate";
-import type { WriteCoalescer } from "../write-coalescer";
 import { type AcceptDecision, webSocketScope } from "./handshake";
 import { Keepalive } from "./keepalive";
 import { PendingSocket, swallowError } from "./pending-socket";
+import type { WriteCoalescer } from "./write-coalescer";
 
 /** What a `WebSocketInstance` needs from the protocol that made it. */
 export interface WebSocketOwner {
@@ -97,7 +98,6 @@ export class WebSocketInstance extends ConnectionInstance {
   private keepalive: Keepalive | null = null;
   /** A denial response in progress. */
   private denial: DenialResponse | null = null;
-  private readonly host: ProtocolHost;
 
   constructor(
     private readonly owner: WebSocketOwner,
@@ -108,8 +108,7 @@ export class WebSocketInstance extends ConnectionInstance {
   ) {
     super();
     const host = owner.host;
-    this.host = host;
-    this.h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : null;
+    this.h2 = isHttp2(req) ? req.stream : null;
     this.req = this.h2 === null ? (req as IncomingMessage) : null;
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
@@ -121,6 +120,11 @@ export class WebSocketInstance extends ConnectionInstance {
       this.endHandshake();
       this.disconnected(1006, "");
     });
+  }
+
+  /** The server (a getter: one field fewer on every open socket). */
+  private get host(): ProtocolHost {
+    return this.owner.host;
   }
 
   private endHandshake(): void {
@@ -159,7 +163,9 @@ export class WebSocketInstance extends ConnectionInstance {
       const ws = this.ws;
       if (ws === null) {
         if (this.state === CLOSED) return undefined;
-        throw new Error("Socket has not been accepted, so cannot send over it: send websocket.accept first.");
+        throw new ProtocolError(
+          "Socket has not been accepted, so cannot send over it: send websocket.accept first.",
+        );
       }
       const data = sendPayload(event.text, event.bytes);
       if (ws.readyState !== 1) return undefined;
@@ -198,7 +204,7 @@ export class WebSocketInstance extends ConnectionInstance {
   private accept(subprotocol: unknown, headers: unknown): void {
     if (this.state === CLOSED) return;
     if (this.state !== HANDSHAKE) {
-      throw new Error(
+      throw new ProtocolError(
         this.state === OPEN
           ? "websocket.accept sent twice: the socket is already accepted."
           : "websocket.accept after websocket.http.response.start: the handshake was already denied.",
@@ -273,7 +279,7 @@ export class WebSocketInstance extends ConnectionInstance {
       const ws = this.ws as WebSocket;
       if (ws.readyState === 1) ws.close(code, reason);
     } else if (this.state === DENYING) {
-      throw new Error(
+      throw new ProtocolError(
         "websocket.close during a denial response: finish it with websocket.http.response.body instead.",
       );
     }
@@ -283,7 +289,9 @@ export class WebSocketInstance extends ConnectionInstance {
   private startDenial(status: unknown, headers: unknown): undefined {
     if (this.state === CLOSED) return undefined;
     if (this.state !== HANDSHAKE) {
-      throw new Error("websocket.http.response.start is only valid before websocket.accept, and only once.");
+      throw new ProtocolError(
+        "websocket.http.response.start is only valid before websocket.accept, and only once.",
+      );
     }
     const code = checkStatus(status, "websocket.http.response.start");
     const flat: string[] = [];
@@ -301,7 +309,7 @@ export class WebSocketInstance extends ConnectionInstance {
     const body = checkBody(rawBody, "websocket.http.response.body");
     if (this.state === CLOSED) return undefined;
     if (this.state !== DENYING) {
-      throw new Error("Send websocket.http.response.start before websocket.http.response.body.");
+      throw new ProtocolError("Send websocket.http.response.start before websocket.http.response.body.");
     }
     if (!more) {
       this.endHandshake();

@@ -5,10 +5,10 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { Protocol, ProtocolHost } from "../connection";
 import { respondOnStream, writePlainResponse, writeRawResponse } from "../responses";
 import { requestPartsOrRefuse } from "../scope";
-import { WriteCoalescer } from "../write-coalescer";
 import { acceptOnStream, type SocketOptions } from "./h2-websocket";
 import { type AcceptDecision, checkExtendedConnect, checkUpgrade } from "./handshake";
 import { WebSocketInstance, type WebSocketOwner } from "./websocket-instance";
+import { WriteCoalescer } from "./write-coalescer";
 
 const CONNECT = Object.freeze({ type: "websocket.connect" as const });
 const BUSY = "Too many WebSocket handshakes in progress; retry shortly.";
@@ -128,8 +128,15 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
     decision: AcceptDecision,
     opened: (ws: WebSocket) => void,
   ): void {
-    this.decisions.set(req, decision);
-    this.wss.handleUpgrade(req, socket, head, opened);
+    // ws reads the decision back synchronously (no verifyClient), in handleProtocols and 'headers';
+    // the common accept (no subprotocol, no headers) needs no entry at all.
+    const decides = decision.subprotocol !== null || decision.headers.length > 0;
+    if (decides) this.decisions.set(req, decision);
+    try {
+      this.wss.handleUpgrade(req, socket, head, opened);
+    } finally {
+      if (decides) this.decisions.delete(req);
+    }
   }
 
   upgradeStream(stream: ServerHttp2Stream, head: Buffer, decision: AcceptDecision): WebSocket | null {

@@ -94,7 +94,7 @@ try {
   // 1. Pack the published packages.
   const packs = join(work, "packs");
   mkdirSync(packs);
-  const packages = ["core", "layer-memory"];
+  const packages = ["core", "layer-memory", "client"];
   for (const name of packages) {
     if (!existsSync(join(root, "packages", name, "dist")))
       run("pnpm", ["build"], join(root, "packages", name));

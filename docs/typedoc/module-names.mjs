@@ -2,7 +2,7 @@
 // write, "@channels-ts/core/server" instead of TypeDoc's guess from the file path, "core/src/server".
 import { Converter } from "typedoc";
 
-const SOURCE_PATH = /^(?:packages\/)?(core|layer-[\w-]+)\/src(?:\/(.+))?$/;
+const SOURCE_PATH = /^(?:packages\/)?(core|client|layer-[\w-]+)\/src(?:\/(.+))?$/;
 
 /** @param {import("typedoc").Application} app */
 export function load(app) {

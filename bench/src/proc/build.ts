@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { BENCH_DIR } from "./child";
 
 const ROOT = join(BENCH_DIR, "..");
-const PACKAGES = ["core", "layer-memory", "layer-redis", "layer-rabbitmq"];
+/** Each package and a file its build writes. */
+const PACKAGES: Record<string, string> = {
+  core: "index.js",
+  "layer-memory": "index.js",
+  "layer-redis": "index.js",
+  "layer-rabbitmq": "index.js",
+  metrics: "prometheus.js",
+};
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -19,8 +26,8 @@ function newestMtime(dir: string): number {
 
 /** Names the packages whose dist/ is missing or older than their src/. */
 export function stalePackages(): string[] {
-  return PACKAGES.filter((name) => {
-    const built = join(ROOT, "packages", name, "dist", "index.js");
+  return Object.keys(PACKAGES).filter((name) => {
+    const built = join(ROOT, "packages", name, "dist", PACKAGES[name]!);
     return !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(ROOT, "packages", name, "src"));
   });
 }

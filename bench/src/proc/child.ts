@@ -129,6 +129,17 @@ export class Child {
     return Number(kb) * 1024;
   }
 
+  /**
+   * CPU time the process has used (user + system), in seconds, from /proc: the cost of work that
+   * stays comparable when a shared machine gives the process less of a core.
+   */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  }
+
   /** SIGTERM by pid, SIGKILL after `graceMs`. */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;

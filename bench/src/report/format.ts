@@ -12,6 +12,8 @@ export function formatValue(value: number | null | undefined, format: Format): s
       return value < 10
         ? `${value.toFixed(2)} ms`
         : `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ms`;
+    case "us":
+      return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} µs`;
     case "bytes":
       return Math.abs(value) >= 1024 * 1024
         ? `${(value / 1024 / 1024).toFixed(1)} MB`

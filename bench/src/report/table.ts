@@ -1,7 +1,7 @@
 // The shape of every result: tables of rows (one per server or layer) and typed columns, from
 // which the markdown and the charts are made.
 
-export type Format = "int" | "ms" | "bytes" | "rate";
+export type Format = "int" | "ms" | "bytes" | "rate" | "us";
 
 export interface Column {
   key: string;

@@ -9,6 +9,8 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
   const { clients, warmupMs, durationMs, rounds } = ctx.config.echo;
   const best = new Map<ServerId, EchoResult>();
+  /** Server CPU per echoed message, in µs: the lowest round (contention only ever adds to it). */
+  const cpu = new Map<ServerId, number>();
   const errors = new Map<ServerId, string>();
   // Rounds go through every server in turn, so a slow spell on a shared machine hits one round
   // of each server rather than all rounds of one.
@@ -17,15 +19,22 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
       const spec = SERVERS[id];
       ctx.log(`echo${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}: ${spec.label}`);
       try {
-        const result = await withServer(ctx, id, (server) =>
-          runLoad<EchoResult>(
+        const result = await withServer(ctx, id, async (server) => {
+          const cpuBefore = server.child.cpuSeconds();
+          const echoed = await runLoad<EchoResult>(
             { kind: "echo", bases: [server.url], protocol: spec.protocol, clients, warmupMs, durationMs },
             `echo ${id}`,
             ctx.config.childTimeoutMs,
           ).catch((error: unknown) => {
             throw new Error(explain(server, error));
-          }),
-        );
+          });
+          // Messages over warm-up and measurement alike, as the CPU time covers both.
+          const messages = (echoed.messagesPerSecond * (warmupMs + durationMs)) / 1000;
+          const perMessage = ((server.child.cpuSeconds() - cpuBefore) * 1e6) / messages;
+          if (messages > 0 && !(perMessage >= (cpu.get(id) ?? Number.POSITIVE_INFINITY)))
+            cpu.set(id, perMessage);
+          return echoed;
+        });
         const previous = best.get(id);
         if (!previous || result.messagesPerSecond > previous.messagesPerSecond) best.set(id, result);
       } catch (error) {
@@ -46,6 +55,7 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
         p50: result.p50Ms,
         p99: result.p99Ms,
         lost: result.lost,
+        cpu: cpu.get(id) ?? null,
       };
     }
     return row;
@@ -64,6 +74,7 @@ export async function echoScenario(ctx: Context): Promise<Scenario> {
           { key: "p50", label: "p50 latency", format: "ms", ratio: "lower" },
           { key: "p99", label: "p99 latency", format: "ms", ratio: "lower" },
           { key: "lost", label: "lost", format: "int" },
+          { key: "cpu", label: "server CPU per message", format: "us", ratio: "lower" },
         ],
         rows,
       },

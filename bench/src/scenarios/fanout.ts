@@ -62,7 +62,7 @@ export async function fanoutScenario(ctx: Context): Promise<Scenario> {
   const errors = new Map<string, string>();
   const key = (members: number, id: ServerId) => `${members}/${id}`;
   for (let round = 1; round <= rounds; round++) {
-    for (const id of ctx.servers) {
+    for (const id of ctx.servers.filter((id) => !SERVERS[id].echoOnly)) {
       const spec = SERVERS[id];
       try {
         // One server process for both sizes; the first room is gone before the second forms.
@@ -94,14 +94,16 @@ export async function fanoutScenario(ctx: Context): Promise<Scenario> {
     title: `Fan-out to ${members}`,
     note: describeFanout(ctx, members),
     columns: FANOUT_COLUMNS,
-    rows: ctx.servers.map((id): Row => {
-      const spec = SERVERS[id];
-      const result = best.get(key(members, id));
-      const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
-      if (result) row.values = fanoutValues(result);
-      else row.error = errors.get(key(members, id)) ?? "not run";
-      return row;
-    }),
+    rows: ctx.servers
+      .filter((id) => !SERVERS[id].echoOnly)
+      .map((id): Row => {
+        const spec = SERVERS[id];
+        const result = best.get(key(members, id));
+        const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };
+        if (result) row.values = fanoutValues(result);
+        else row.error = errors.get(key(members, id)) ?? "not run";
+        return row;
+      }),
   }));
   return {
     id: "fanout",

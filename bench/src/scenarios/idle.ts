@@ -11,7 +11,7 @@ export async function idleScenario(ctx: Context): Promise<Scenario> {
   const started = Date.now();
   const { connections, concurrency, settleMs } = ctx.config.idle;
   const rows: Row[] = [];
-  for (const id of ctx.servers) {
+  for (const id of ctx.servers.filter((id) => !SERVERS[id].echoOnly)) {
     const spec = SERVERS[id];
     ctx.log(`idle ${connections}: ${spec.label}`);
     const row: Row = { id, label: spec.label, djangoPeer: spec.djangoPeer, values: {} };

@@ -8,6 +8,7 @@ import type { MemoryReply } from "./control";
 export type ServerId =
   | "ws"
   | "channels-memory"
+  | "channels-memory-metrics"
   | "channels-redis"
   | "socketio"
   | "socketio-redis"
@@ -24,6 +25,8 @@ export interface ServerSpec {
   layer: LayerKind;
   /** The Django Channels server a figure of this one is compared with (same kind of layer). */
   djangoPeer: ServerId;
+  /** Runs in the echo scenario only (a variant measured against its base there). */
+  echoOnly?: boolean;
 }
 
 export const SERVERS: Record<ServerId, ServerSpec> = {
@@ -34,6 +37,14 @@ export const SERVERS: Record<ServerId, ServerSpec> = {
     protocol: "chat",
     layer: "memory",
     djangoPeer: "django-memory",
+  },
+  "channels-memory-metrics": {
+    id: "channels-memory-metrics",
+    label: "channels-ts, in-memory, metrics on (prom-client)",
+    protocol: "chat",
+    layer: "memory",
+    djangoPeer: "django-memory",
+    echoOnly: true,
   },
   "channels-redis": {
     id: "channels-redis",
@@ -111,6 +122,8 @@ function command(
       return node("src/servers/raw-ws.ts");
     case "channels-memory":
       return node("src/servers/channels-ts.ts", "memory");
+    case "channels-memory-metrics":
+      return node("src/servers/channels-ts.ts", "memory", "-", "metrics");
     case "channels-redis":
       return node("src/servers/channels-ts.ts", "redis", options.redisUrl);
     case "socketio":

@@ -1,15 +1,19 @@
 // channels-ts serving the Django tutorial's ChatConsumer on the in-memory or the Redis layer:
-// `channels-ts.ts memory` or `channels-ts.ts redis redis://127.0.0.1:6379`.
+// `channels-ts.ts memory` or `channels-ts.ts redis redis://127.0.0.1:6379`; a third argument
+// `metrics` records every metric into a prom-client registry (the cost of metrics, in echo).
 import {
   AsyncWebsocketConsumer,
   type ChannelLayer,
   ProtocolTypeRouter,
   path,
   URLRouter,
+  useMetrics,
 } from "@channels-ts/core";
 import { serve } from "@channels-ts/core/server";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { RedisChannelLayer } from "@channels-ts/layer-redis";
+import { PrometheusMetrics } from "@channels-ts/metrics/prometheus";
+import { Registry } from "prom-client";
 import { announce } from "./control";
 
 /** The tutorial's consumer (chat/consumers.py), line by line: one group per room. */
@@ -32,9 +36,10 @@ class ChatConsumer extends AsyncWebsocketConsumer {
   }
 }
 
-const [kind, redisUrl] = process.argv.slice(2);
+const [kind, redisUrl, metrics] = process.argv.slice(2);
 const layer: ChannelLayer =
   kind === "redis" ? new RedisChannelLayer({ hosts: [redisUrl!] }) : new InMemoryChannelLayer();
+if (metrics === "metrics") useMetrics(new PrometheusMetrics({ registry: new Registry() }));
 const application = ProtocolTypeRouter({
   websocket: URLRouter([path("ws/chat/<str:room_name>/", ChatConsumer.asAsgi())]),
 });

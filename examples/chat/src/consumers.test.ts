@@ -11,6 +11,8 @@ async function join(path: string): Promise<WebsocketCommunicator> {
   const client = new WebsocketCommunicator(websocketRoutes, path);
   const { connected } = await client.connect();
   expect(connected).toBe(true);
+  // The envelope's hello comes first: the page's @channels-ts/client then knows requests work.
+  expect(await client.receiveJsonFrom()).toEqual({ $ch: "hello", v: 1 });
   return client;
 }
 
@@ -91,6 +93,36 @@ describe("ChatConsumer", () => {
     expect(joined).toMatchObject({ type: "join" });
     expect((joined as { name: string }).name).toBe(`A${"b".repeat(39)}`);
     await client.disconnect();
+  });
+
+  it("renames on request, tells the room, and refuses a name taken in the room with a reason", async () => {
+    const ada = await join("/ws/chat/names/?name=Ada");
+    await next(ada);
+    const bob = await join("/ws/chat/names/?name=Bob");
+    await next(ada);
+    await next(bob);
+    await bob.sendJsonTo({ $ch: "req", id: 1, data: { rename: "Ada" } });
+    expect(await bob.receiveJsonFrom()).toEqual({
+      $ch: "err",
+      id: 1,
+      error: "The name “Ada” is taken in this room; choose another.",
+    });
+    await bob.sendJsonTo({ $ch: "req", id: 2, data: { rename: "  Grace\u0007 " } });
+    expect(await bob.receiveJsonFrom()).toEqual({ $ch: "res", id: 2, data: { name: "Grace" } });
+    expect(await next(ada)).toMatchObject({ type: "rename", from: "Bob", name: "Grace" });
+    expect(await next(bob)).toMatchObject({ type: "rename", from: "Bob", name: "Grace" });
+    // Bob's old name is free again; messages carry the new one.
+    await ada.sendJsonTo({ $ch: "req", id: 1, data: { rename: "Bob" } });
+    expect(await ada.receiveJsonFrom()).toEqual({ $ch: "res", id: 1, data: { name: "Bob" } });
+    await next(ada);
+    await next(bob);
+    await bob.sendJsonTo({ message: "hi" });
+    expect(await next(ada)).toMatchObject({ type: "chat", name: "Grace", message: "hi" });
+    await next(bob);
+    await bob.sendJsonTo({ $ch: "req", id: 3, data: { rename: "\u0007" } });
+    expect(await bob.receiveJsonFrom()).toMatchObject({ $ch: "err", id: 3 });
+    await ada.disconnect();
+    await bob.disconnect();
   });
 
   it("strips format characters from names: bidi overrides, isolates, zero-width", async () => {

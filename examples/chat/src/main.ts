@@ -1,9 +1,12 @@
 // Starts the chat: `pnpm chat` (or HOST=… PORT=… REDIS_URL=redis://… TLS_KEY=… TLS_CERT=… pnpm chat).
+// METRICS=1 adds Prometheus metrics and /metrics, /healthz, /readyz on METRICS_PORT (default 9100).
 import { readFileSync } from "node:fs";
 import type { ChannelLayer } from "@channels-ts/core";
 import { serve } from "@channels-ts/core/server";
 import { InMemoryChannelLayer } from "@channels-ts/layer-memory";
 import { RedisChannelLayer } from "@channels-ts/layer-redis";
+import { PrometheusMetrics } from "@channels-ts/metrics/prometheus";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { chatApplication } from "./asgi";
 
 const host = process.env.HOST || "127.0.0.1";
@@ -43,6 +46,18 @@ const tls =
     ? { key: readPem("TLS_KEY", tlsKey), cert: readPem("TLS_CERT", tlsCert) }
     : undefined;
 
+const metricsPort = Number(process.env.METRICS_PORT ?? 9100);
+if (process.env.METRICS && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+  console.error(`METRICS_PORT must be a port number (0-65535); got "${process.env.METRICS_PORT}".`);
+  process.exit(2);
+}
+function observability() {
+  if (!process.env.METRICS) return {};
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return { metrics: new PrometheusMetrics({ registry }), healthEndpoints: metricsPort };
+}
+
 const layer: ChannelLayer = redisUrl
   ? new RedisChannelLayer({ hosts: [redisUrl] })
   : new InMemoryChannelLayer();
@@ -52,12 +67,15 @@ const server = await serve(chatApplication(allowedHosts), {
   layers: { default: layer },
   logger: process.env.CHAT_QUIET ? null : undefined,
   ...(tls ? { tls, http2: true } : {}),
+  ...observability(),
 });
 
 const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
 console.log(
   `channels-ts chat on the ${redisUrl ? "Redis" : "in-memory"} layer: open ${tls ? "https" : "http"}://${shown}:${server.port}/chat/`,
 );
+if (server.healthPort !== null)
+  console.log(`metrics: http://${shown}:${server.healthPort}/metrics (also /healthz and /readyz)`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

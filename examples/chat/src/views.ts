@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { AsyncHttpConsumer } from "@channels-ts/core";
+import { bundlePageScript } from "./bundle";
 
 const staticFile = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
 
 /** The client files, read once at start. */
 const assets: Record<string, { body: Uint8Array; contentType: string }> = {
-  "chat.js": { body: staticFile("chat.js"), contentType: "text/javascript; charset=utf-8" },
+  "chat.js": { body: bundlePageScript(), contentType: "text/javascript; charset=utf-8" },
   "chat.css": { body: staticFile("chat.css"), contentType: "text/css; charset=utf-8" },
 };
 

@@ -100,6 +100,11 @@ async function say(page: Page, text: string) {
   await page.press("#chat-message-input", "Enter");
 }
 
+/** The texts of the chat messages in the page's log, in order. */
+async function chatTexts(page: Page): Promise<string[]> {
+  return page.$$eval("#chat-log .entry.chat .text", (spans) => spans.map((span) => span.textContent ?? ""));
+}
+
 async function logText(page: Page, text: string) {
   try {
     await page.waitForFunction((t) => document.querySelector("#chat-log")?.textContent?.includes(t), text, {
@@ -166,10 +171,10 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
       for (const id of ["#chat-log", "#chat-message-input", "#chat-message-submit", "#room-name-input"]) {
         expect(await page.$(id)).not.toBeNull();
       }
-      // Renaming reconnects under the new name.
+      // Renaming is a request the consumer answers; the room is told.
       await page.fill("#display-name", "Renamed");
       await page.press("#display-name", "Tab");
-      await logText(page, "Renamed joined");
+      await logText(page, "anonymous is now Renamed");
       await page.fill("#room-name-input", "elsewhere");
       await page.press("#room-name-input", "Enter");
       await page.waitForURL(`${chat.url}/chat/elsewhere/`);
@@ -206,20 +211,44 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
     });
   });
 
-  it("reconnects a page after the server restarts", async () => {
+  it("a message typed while the server is down is sent once when the page reconnects by itself", async () => {
     let chat = await startChat();
     const port = chat.port;
     const page = await openRoom(chat.url, "restart", "Phoenix");
     await chat.stop();
     await expectState(page, "disconnected");
+    await say(page, "typed while offline");
+    await logText(page, "is sent when the connection is back");
+    expect(await page.inputValue("#chat-message-input")).toBe("");
     chat = await startChat({ PORT: String(port) });
     try {
       await expectState(page, "connected");
+      // Its own message comes back from the room: the queue was flushed.
+      await page.waitForSelector('#chat-log .entry.chat .text:text-is("typed while offline")', {
+        timeout: 15_000,
+      });
       const other = await openRoom(chat.url, "restart", "Other");
       await say(page, "back again");
       await logText(other, "back again");
+      expect(await chatTexts(page)).toEqual(["typed while offline", "back again"]);
       await other.close();
       await page.close();
+    } finally {
+      await chat.stop();
+    }
+  }, 90_000);
+
+  it("refuses a rename to a name taken in the room, with the consumer's reason", async () => {
+    const chat = await startChat();
+    try {
+      const ada = await openRoom(chat.url, "names", "Ada");
+      const bob = await openRoom(chat.url, "names", "Bob");
+      await bob.fill("#display-name", "Ada");
+      await bob.press("#display-name", "Tab");
+      await logText(bob, "Could not rename: The name “Ada” is taken in this room; choose another.");
+      expect(await bob.inputValue("#display-name")).toBe("Bob");
+      await ada.close();
+      await bob.close();
     } finally {
       await chat.stop();
     }
@@ -306,6 +335,29 @@ describe.skipIf(skipReason !== undefined)("chat in Chromium", () => {
         await left.close();
         await right.close();
       },
+    );
+
+    it.skipIf(redisSkip !== undefined)(
+      "a message typed while its server is down reaches a page of the other process once, after the page reconnects by itself",
+      async () => {
+        const port = one.port;
+        const typist = await openRoom(one.url, "outage", "Typist");
+        const reader = await openRoom(two.url, "outage", "Reader");
+        await logText(typist, "Reader joined"); // across the processes: both are in the room
+        await one.stop();
+        await expectState(typist, "disconnected");
+        await say(typist, "written during the outage");
+        one = await startChat({ REDIS_URL: redis().url, PORT: String(port) });
+        await expectState(typist, "connected");
+        await logText(reader, "written during the outage");
+        // Once: a later message arrives after it, and the first is there a single time.
+        await say(typist, "and after it");
+        await logText(reader, "and after it");
+        expect(await chatTexts(reader)).toEqual(["written during the outage", "and after it"]);
+        await typist.close();
+        await reader.close();
+      },
+      90_000,
     );
 
     // Measured before: Redis killed and started again empty, both pages stayed connected and 0 of

@@ -11,6 +11,7 @@ export {
   DEFAULT_CHANNEL_LAYER,
   getChannelLayer,
 } from "./layers/registry";
+export * from "./metrics/index";
 export * from "./middleware/index";
 export * from "./protocol/types";
 export * from "./routing/index";

@@ -12,9 +12,12 @@ describe.skipIf(missing !== null)("RabbitMQChannelLayer on a real broker", () =>
   let count = 0;
 
   // Each layer gets its own prefix, so queues declared with one case's capacity never meet another's.
+  // Expiry runs in the broker on the real clock: 500 ms leaves room for the round trips a case makes
+  // before its messages may expire, also on a busy machine (at 100 ms a loaded run saw one expire early).
   describeChannelLayer(
     "RabbitMQChannelLayer",
     (options) =>
       new RabbitMQChannelLayer({ url: broker().url, prefix: `conformance-${++count}`, ...options }),
+    { expiryMs: 500 },
   );
 });

@@ -142,6 +142,7 @@ export class RedisChannelLayer extends BaseChannelLayer {
         sendTimeoutMs,
         (e) => this.report(e),
         () => void this.restoreGroups(shard),
+        this.constructor.name,
       );
       return shard;
     });
@@ -271,6 +272,12 @@ export class RedisChannelLayer extends BaseChannelLayer {
     );
     this.mailboxes.clearBuffers();
     this.memberships.clear();
+  }
+
+  /** Resolves once every shard answers PING (the server's `/readyz` asks); rejects when one does not. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new ChannelLayerClosed();
+    await Promise.all(this.shards.map((shard) => shard.run("ping", (client) => client.ping())));
   }
 
   async close(): Promise<void> {

@@ -81,7 +81,15 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
     });
     this.mailboxes = new Mailboxes((channel) => this.getCapacity(channel));
     this.shards = requireHosts(options.hosts).map(
-      (host) => new ShardConnection(host, {}, sendTimeoutMs, (error) => this.report(error)),
+      (host) =>
+        new ShardConnection(
+          host,
+          {},
+          sendTimeoutMs,
+          (error) => this.report(error),
+          undefined,
+          this.constructor.name,
+        ),
     );
   }
 
@@ -158,6 +166,12 @@ export class RedisPubSubChannelLayer extends BaseChannelLayer {
     this.groups.clear();
     this.mailboxes.clearBuffers();
     await Promise.all(groups.map((group) => this.unsubscribe(this.groupChannel(group))));
+  }
+
+  /** Resolves once every shard answers PING (the server's `/readyz` asks); rejects when one does not. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new ChannelLayerClosed();
+    await Promise.all(this.shards.map((shard) => shard.run("ping", (client) => client.ping())));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Duplex } from "node:stream";
-import { ChannelLayerClosed } from "@channels-ts/core";
+import { ChannelLayerClosed, currentMetrics } from "@channels-ts/core";
 import type { Redis, RedisOptions } from "ioredis";
 import { RedisUnavailableError } from "./errors";
 import { createRedisClient, describeHost, type RedisHost } from "./hosts";
@@ -33,6 +33,7 @@ export class ShardConnection {
   /** Commands sent and not yet answered. */
   private inFlight = 0;
   private readonly readyWaits = new Map<Redis, Promise<void>>();
+  private readonly metricLabels: { layer: string };
 
   constructor(
     private readonly host: RedisHost,
@@ -41,8 +42,11 @@ export class ShardConnection {
     private readonly report: (error: Error) => void,
     /** Called each time the command client is ready again after it was ready once (a reconnect). */
     private readonly onReconnect?: () => void,
+    /** The layer class, as the `layer` label of the metrics. */
+    layerName = "RedisChannelLayer",
   ) {
     this.name = describeHost(host);
+    this.metricLabels = { layer: layerName };
   }
 
   /** The client for short commands (replies bounded by `timeoutMs`). */
@@ -70,8 +74,15 @@ export class ShardConnection {
       if (this.inFlight > 0) this.holdWrites(this.commands);
       else this.holdProcess(this.commands, true);
       this.inFlight++;
+      const metrics = currentMetrics();
+      const started = metrics.enabled ? performance.now() : 0;
       try {
-        return await fn(this.commands);
+        const reply = await fn(this.commands);
+        if (metrics.enabled) {
+          const seconds = (performance.now() - started) / 1000;
+          metrics.observe("channels_layer_round_trip_duration_seconds", seconds, this.metricLabels);
+        }
+        return reply;
       } catch (error) {
         if (this.closed) throw new ChannelLayerClosed();
         if (notWritten(error) && Date.now() < deadline) {
@@ -207,6 +218,10 @@ export class ShardConnection {
     let readyBefore = false;
     client.on("ready", () => {
       this.lastReported = "";
+      if (readyBefore && !this.closed) {
+        const metrics = currentMetrics();
+        if (metrics.enabled) metrics.increment("channels_layer_reconnects_total", this.metricLabels);
+      }
       // A fresh socket (first connect or a reconnect) with nothing to answer: do not hold the process.
       if (client === this.commandClient && this.inFlight === 0) this.holdProcess(client, false);
       if (readyBefore && !this.closed) onReconnect?.();

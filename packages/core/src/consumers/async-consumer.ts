@@ -1,6 +1,7 @@
 import { CancelledError, InvalidChannelLayerError, NoHandlerError, StopConsumer } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { DEFAULT_CHANNEL_LAYER, getChannelLayer } from "../layers/registry";
+import { currentMetrics } from "../metrics/metrics";
 import type { Application, LayerMessage, Receive, Scope, Send } from "../protocol/types";
 import type { RouteKwargs } from "../routing/route-params";
 import { dispatchLoop, loopStarted, type SourceWatcher, sourceFailed, sourceYielded } from "./dispatch-loop";
@@ -29,6 +30,22 @@ const LAYER_METHODS = new Set([
   "flush",
   "close",
 ]);
+
+/** One label object per consumer class and handler, so metrics backends can cache the series. */
+const labelCache = new WeakMap<object, Map<string, { consumer: string; handler: string }>>();
+function handlerLabels(consumer: { name: string }, handler: string): { consumer: string; handler: string } {
+  let byHandler = labelCache.get(consumer);
+  if (byHandler === undefined) {
+    byHandler = new Map();
+    labelCache.set(consumer, byHandler);
+  }
+  let labels = byHandler.get(handler);
+  if (labels === undefined) {
+    labels = { consumer: consumer.name, handler };
+    byHandler.set(handler, labels);
+  }
+  return labels;
+}
 
 /**
  * The base consumer: one instance per connection scope. It listens to the client (through the
@@ -171,11 +188,32 @@ export class AsyncConsumer<Kwargs extends RouteKwargs = RouteKwargs> implements 
     const handler = reservedNamesOf(this).has(name)
       ? undefined
       : (this as unknown as Record<string, unknown>)[name];
-    if (typeof handler === "function") {
-      await (handler as (message: LayerMessage) => unknown).call(this, message);
-    } else {
-      await this.handleUnknown(message);
+    const metrics = currentMetrics();
+    // Timed in place (no extra async frame), and only with a metrics backend: with none, the
+    // clock is never read.
+    const started = metrics.enabled ? performance.now() : 0;
+    try {
+      if (typeof handler === "function") {
+        await (handler as (message: LayerMessage) => unknown).call(this, message);
+      } else {
+        await this.handleUnknown(message);
+      }
+    } catch (error) {
+      if (metrics.enabled && !(error instanceof StopConsumer || error instanceof CancelledError)) {
+        metrics.increment("channels_handler_errors_total", this.handlerLabels(handler, name));
+      }
+      throw error;
+    } finally {
+      if (metrics.enabled) {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observe("channels_handler_duration_seconds", seconds, this.handlerLabels(handler, name));
+      }
     }
+  }
+
+  /** The handler's name, never the message type: a type nobody handles could be anything. */
+  private handlerLabels(handler: unknown, name: string): { consumer: string; handler: string } {
+    return handlerLabels(this.constructor, typeof handler === "function" ? name : "handleUnknown");
   }
 
   /**

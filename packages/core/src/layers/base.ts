@@ -1,6 +1,8 @@
 import { ImproperlyConfigured, InvalidMessageError } from "../exceptions";
+import { currentMetrics, type Metrics } from "../metrics/metrics";
 import type { LayerMessage } from "../protocol/types";
 import { CapacityTable, type ChannelCapacity } from "./capacity";
+import { collectWhileAlive, instrumentLayer } from "./instrument";
 import { requireValidChannelName, requireValidGroupName } from "./names";
 
 /** The channel layer contract every backend implements. All methods are async. */
@@ -30,6 +32,12 @@ export interface ChannelLayer {
   flush(): Promise<void>;
   /** Releases connections; pending and later receives reject with `ChannelLayerClosed`. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the layer's backend answers (Redis: every shard's PING), rejects when
+   * it does not or the layer is closed. The server's `/readyz` asks every layer; one without
+   * `ping` counts as ready.
+   */
+  ping?(): Promise<void>;
 }
 
 /** Reported for every message that `groupSend` could not deliver to a full member. */
@@ -122,7 +130,16 @@ export abstract class BaseChannelLayer implements ChannelLayer {
     this.capacity = options.capacity ?? 100;
     this.capacities = new CapacityTable(this.capacity, options.channelCapacity);
     this.onDrop = options.onDrop;
+    // Every layer's calls are counted and timed here, once, rather than in each backend's methods.
+    instrumentLayer(this);
+    if (this.collectMetrics) collectWhileAlive(this, (layer, metrics) => layer.collectMetrics!(metrics));
   }
+
+  /**
+   * Reports the layer's collected gauges (`channels_layer_channels`, …) at each scrape. A backend
+   * that holds messages in the process implements it; reading sizes then costs nothing per message.
+   */
+  protected collectMetrics?(metrics: Metrics): void;
 
   /** The capacity of `channel`, after `channelCapacity`. */
   getCapacity(channel: string): number {
@@ -132,6 +149,8 @@ export abstract class BaseChannelLayer implements ChannelLayer {
   /** Counts (and reports) a message `groupSend` could not deliver. */
   protected recordDrop(group: string, channel: string): void {
     this.droppedMessages++;
+    const metrics = currentMetrics();
+    if (metrics.enabled) metrics.increment("channels_messages_dropped_total", { reason: "channel_full" });
     if (this.onDrop) {
       try {
         this.onDrop({ group, channel, reason: "full" });
@@ -139,6 +158,12 @@ export abstract class BaseChannelLayer implements ChannelLayer {
         // A faulty hook must not break the fan-out to the other members.
       }
     }
+  }
+
+  /** Counts messages dropped because they waited longer than `expiryMs`. */
+  protected recordExpired(count: number): void {
+    const metrics = currentMetrics();
+    if (metrics.enabled) metrics.increment("channels_messages_dropped_total", { reason: "expired" }, count);
   }
 
   requireValidChannelName(name: unknown, receive = false): asserts name is string {

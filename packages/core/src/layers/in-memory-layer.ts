@@ -1,4 +1,5 @@
 import { ChannelFull, ChannelLayerClosed } from "../exceptions";
+import type { Metrics } from "../metrics/metrics";
 import type { LayerMessage } from "../protocol/types";
 import { BaseChannelLayer, type BaseChannelLayerOptions } from "./base";
 import { copyMessage } from "./message";
@@ -75,6 +76,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
             if (queue.length === 0) this.channels.delete(channel);
             return Promise.resolve(head.message);
           }
+          this.recordExpired(1);
           this.evictFromGroups(channel);
         }
         this.channels.delete(channel);
@@ -137,12 +139,26 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     this.groups.clear();
   }
 
+  /** Resolves while the layer is open (there is no backend to lose). */
+  async ping(): Promise<void> {
+    this.requireOpen();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.receivers.rejectAll(new ChannelLayerClosed());
     this.channels.clear();
     this.groups.clear();
+  }
+
+  protected override collectMetrics(metrics: Metrics): void {
+    const labels = { layer: this.constructor.name };
+    let queued = 0;
+    for (const queue of this.channels.values()) queued += queue.length;
+    metrics.addToGauge("channels_layer_channels", this.channels.size, labels);
+    metrics.addToGauge("channels_layer_queued_messages", queued, labels);
+    metrics.addToGauge("channels_layer_groups", this.groups.size, labels);
   }
 
   /** Hands `message` to a waiting receiver or queues it; `false` when the channel is full. */
@@ -186,6 +202,7 @@ export class InMemoryChannelLayer extends BaseChannelLayer {
     while (expired < queue.length && queue[expired]!.expiresAt <= now) expired++;
     if (expired === 0) return;
     queue.splice(0, expired);
+    this.recordExpired(expired);
     // Django's rule: a channel that let a message expire is presumed gone and leaves its groups.
     this.evictFromGroups(channel);
     if (queue.length === 0) this.channels.delete(channel);

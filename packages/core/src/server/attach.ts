@@ -41,7 +41,9 @@ export function attach(
   const protocol = new ProtocolServer(app, options);
   const ready = protocol.start();
   // Callers may ignore `ready`; a failed startup is then logged instead of left unhandled.
-  ready.catch((error: unknown) => protocol.logger.error("Lifespan startup failed:", error));
+  ready.catch((error: unknown) =>
+    protocol.logger.error({ event: "lifespan.startup_failed", err: error }, "Lifespan startup failed:"),
+  );
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Other upgrades (h2c, a second WebSocket library) belong to the server's other listeners; with

@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { channelLayers, DEFAULT_CHANNEL_LAYER } from "../layers/registry";
+import type { Metrics } from "../metrics/metrics";
 import { loadApplication } from "./load-application";
 import { resolveLogger } from "./logger";
 import type { ServeOptions } from "./options";
@@ -139,12 +143,19 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("serve takes exactly one <module>[:export].");
-  const { noAccessLog, tlsKey, tlsCert, h2c, http2, ...options } = values;
+  const { noAccessLog, tlsKey, tlsCert, h2c, http2, metrics, metricsPort, ...options } = values;
   if (h2c === true && http2 === true)
     throw new UsageError("Use --http2 (over TLS) or --h2c (cleartext), not both.");
   // Certificate problems are reported before the application is imported.
   const tls = readTlsFiles(tlsKey as string | undefined, tlsCert as string | undefined);
   const app = await loadApplication(positionals[0] as string);
+  const observed =
+    metrics === true || metricsPort !== undefined
+      ? {
+          metrics: await loadPrometheusMetrics(),
+          healthEndpoints: (metricsPort as number | undefined) ?? true,
+        }
+      : {};
   const logger = resolveLogger(undefined);
   if (noAccessLog === true) logger.info = () => {};
   const signalled = waitForSignal();
@@ -153,8 +164,11 @@ async function runServe(args: string[], out: (line: string) => void): Promise<nu
     tls,
     http2: h2c === true ? "h2c" : http2 === true,
     logger,
+    ...observed,
   });
   out(`channels: serving ${positionals[0]} on ${server.url}`);
+  if (server.healthPort !== null)
+    out(`channels: /metrics, /healthz and /readyz on port ${server.healthPort}`);
   const signal = await signalled;
   out(`channels: ${signal} received, shutting down`);
   await server.close();
@@ -201,4 +215,24 @@ async function runWorker(args: string[], out: (line: string) => void): Promise<n
   await worker.close();
   await channelLayers.closeAll();
   return result === -1 ? 0 : result;
+}
+
+/**
+ * `--metrics`: a `PrometheusMetrics` on prom-client's global registry, from the application's own
+ * `@channels-ts/metrics` (resolved from the working directory, as the application's modules are).
+ */
+async function loadPrometheusMetrics(): Promise<Metrics> {
+  const require = createRequire(join(process.cwd(), "package.json"));
+  let resolved: string;
+  try {
+    resolved = require.resolve("@channels-ts/metrics/prometheus");
+  } catch {
+    throw new UsageError(
+      "--metrics needs the Prometheus adapter: install it beside the application (npm install @channels-ts/metrics prom-client).",
+    );
+  }
+  const module = (await import(pathToFileURL(resolved).href)) as {
+    PrometheusMetrics: new () => Metrics;
+  };
+  return new module.PrometheusMetrics();
 }

@@ -4,7 +4,7 @@
 export { type AttachedServer, attach } from "./attach";
 export { BODY_LIMIT_EXTENSION, type BodyLimit, setRequestBodyLimit } from "./http/body-limit";
 export { LifespanStartupFailed } from "./lifespan";
-export { defaultLogger, type Logger, silentLogger } from "./logger";
+export { defaultLogger, type LogFields, type Logger, silentLogger } from "./logger";
 export { type AttachOptions, DEFAULTS, type ProtocolOptions, type ServeOptions } from "./options";
 export type { ServerStats } from "./protocol-server";
 export { type RunningServer, serve } from "./serve";

@@ -68,7 +68,7 @@ export class Lifespan extends ApplicationInstance {
     ]);
     clearTimeout(timer);
     if (error !== null) {
-      this.logger.error(`Lifespan shutdown failed: ${error.message}`);
+      this.logger.error({ event: "lifespan.shutdown_failed" }, `Lifespan shutdown failed: ${error.message}`);
       this.cancel();
     }
   }
@@ -133,8 +133,8 @@ export class Lifespan extends ApplicationInstance {
       this.supported = false;
       if (error !== null && !(error instanceof RouteNotFound)) {
         this.logger.warn(
+          { event: "lifespan.unsupported", err: error },
           "The application raised on the lifespan scope; serving without lifespan events:",
-          error,
         );
       }
       this.settlePhase?.(null);
@@ -142,7 +142,7 @@ export class Lifespan extends ApplicationInstance {
       if (error !== null) this.settlePhase?.(error instanceof Error ? error : new Error(String(error)));
       else this.settlePhase?.(null);
     } else if (error !== null) {
-      this.logger.error("The lifespan application raised:", error);
+      this.logger.error({ event: "lifespan.error", err: error }, "The lifespan application raised:");
     }
   }
 }

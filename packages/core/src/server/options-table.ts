@@ -186,6 +186,32 @@ export const SERVER_OPTIONS = {
     ],
     doc: "where access lines and errors go; `null` silences it ([logging](#logging))",
   },
+  metrics: {
+    for: "both",
+    default: undefined,
+    flags: [
+      {
+        flag: "metrics",
+        takes: null,
+        help: "record metrics (prom-client, needs @channels-ts/metrics) and serve /metrics, /healthz, /readyz",
+        shown: "off",
+      },
+    ],
+    doc: "a `Metrics` backend (`PrometheusMetrics`, `OpenTelemetryMetrics`) the server, consumers and layers record into while the server runs ([metrics](metrics.md))",
+  },
+  healthEndpoints: {
+    for: "serve",
+    default: false,
+    flags: [
+      {
+        flag: "metrics-port",
+        takes: n,
+        help: "serve /metrics, /healthz, /readyz on this port instead (implies --metrics)",
+        shown: "main port",
+      },
+    ],
+    doc: "serve `/metrics`, `/healthz` and `/readyz`: `true` on the main port (ahead of the application), a port number on a port of their own ([metrics](metrics.md#endpoints))",
+  },
   tls: {
     for: "serve",
     default: undefined,

@@ -1,5 +1,6 @@
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
+import type { Metrics } from "../metrics/metrics";
 import type { Logger } from "./logger";
 import { type OptionCheck, type OptionName, type OptionRow, SERVER_OPTIONS } from "./options-table";
 import type { Http2Mode, TlsOptions } from "./tls-options";
@@ -94,6 +95,13 @@ export interface ProtocolOptions {
    * @default console access log
    */
   logger?: Logger | null;
+  /**
+   * Where the server, the consumers and the layers record metrics while the server runs
+   * (`useMetrics()` process-wide; the previous backend comes back at `close()`). Nothing is
+   * recorded without it.
+   * @default undefined
+   */
+  metrics?: Metrics;
 }
 
 /** Options of `serve()`. */
@@ -147,6 +155,14 @@ export interface ServeOptions extends ProtocolOptions {
    * @default false
    */
   handleSignals?: boolean;
+  /**
+   * Serve `/metrics` (Prometheus text, with a `metrics` backend that can scrape), `/healthz` (the
+   * process answers) and `/readyz` (every registered channel layer answers its `ping()`, else
+   * 503): `true` on the main port, ahead of the application; a port number (`0`: a free one,
+   * `RunningServer.healthPort` says which) on a port of their own, on the same `host`.
+   * @default false
+   */
+  healthEndpoints?: boolean | number;
 }
 
 /** Options of `attach()`. */
@@ -243,6 +259,18 @@ export function resolveOptions(options: ProtocolOptions): ResolvedOptions {
   if (options.layers !== undefined && (options.layers === null || typeof options.layers !== "object")) {
     throw new ImproperlyConfigured(
       "Server option layers must be an object of alias → ChannelLayer, e.g. { default: layer }.",
+    );
+  }
+  const metrics = options.metrics;
+  if (
+    metrics !== undefined &&
+    (metrics === null ||
+      typeof metrics !== "object" ||
+      typeof metrics.increment !== "function" ||
+      typeof metrics.observe !== "function")
+  ) {
+    throw new ImproperlyConfigured(
+      "Server option metrics must be a Metrics backend, e.g. new PrometheusMetrics({ registry }) from @channels-ts/metrics/prometheus.",
     );
   }
   const logger = options.logger;

@@ -4,8 +4,10 @@ import type { Duplex } from "node:stream";
 import { ImproperlyConfigured } from "../exceptions";
 import type { ChannelLayer } from "../layers/base";
 import { channelLayers } from "../layers/registry";
+import { currentMetrics, type Metrics, useMetrics } from "../metrics/metrics";
 import type { Application } from "../protocol/types";
 import type { ConnectionInstance, Protocol, ProtocolHost } from "./connection";
+import { serveHealthEndpoint } from "./health-endpoints";
 import type { Fallthrough } from "./http/http-instance";
 import { HttpProtocol } from "./http/http-protocol";
 import type { HttpRequest, HttpResponse } from "./http-versions";
@@ -63,6 +65,11 @@ export class ProtocolServer implements ProtocolHost {
   private readonly cancelling = new Map<ConnectionInstance, number>();
   private abandoned = 0;
   readonly stats: ServerStats;
+  /** `/metrics`, `/healthz` and `/readyz` answer on this server's own requests (`healthEndpoints: true`). */
+  healthOnMainPort = false;
+  private readonly metrics: Metrics | undefined;
+  /** The process-wide backend before ours, restored at shutdown. */
+  private previousMetrics: Metrics | null = null;
 
   constructor(
     readonly app: Application,
@@ -79,6 +86,7 @@ export class ProtocolServer implements ProtocolHost {
     this.accessLog = this.logger !== silentLogger;
     this.lifespan = new Lifespan(app, this.logger);
     this.layers = Object.entries(options.layers ?? {});
+    this.metrics = options.metrics;
     this.http = new HttpProtocol(this);
     this.websocket = new WebSocketProtocol(this);
     this.protocols = [this.http, this.websocket];
@@ -100,10 +108,12 @@ export class ProtocolServer implements ProtocolHost {
   /** Registers the layers, runs lifespan startup, starts the deadline timer. */
   async start(): Promise<void> {
     for (const [alias, layer] of this.layers) channelLayers.set(alias, layer);
+    if (this.metrics !== undefined) this.previousMetrics = useMetrics(this.metrics);
     try {
       await this.lifespan.startup();
     } catch (error) {
       await this.closeLayers();
+      this.restoreMetrics();
       throw error;
     }
     let finest = this.options.applicationCloseTimeoutMs;
@@ -118,10 +128,14 @@ export class ProtocolServer implements ProtocolHost {
     fallthrough: Fallthrough | null = null,
   ): void => {
     try {
+      if (this.healthOnMainPort && serveHealthEndpoint(req, res, this)) return;
       this.http.handleRequest(req, res, fallthrough);
     } catch (error) {
       // A bug of ours must cost one request, never the process.
-      this.logger.error(`Internal server error handling ${req.method} ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling ${req.method} ${req.url}:`,
+      );
       writePlainResponse(res, 500, "Internal Server Error");
     }
   };
@@ -130,7 +144,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleUpgrade(req, socket, head);
     } catch (error) {
-      this.logger.error(`Internal server error handling the WebSocket upgrade of ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling the WebSocket upgrade of ${req.url}:`,
+      );
       socket.destroy();
     }
   };
@@ -139,7 +156,10 @@ export class ProtocolServer implements ProtocolHost {
     try {
       this.websocket.handleConnect(req, res);
     } catch (error) {
-      this.logger.error(`Internal server error handling the HTTP/2 WebSocket of ${req.url}:`, error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        `Internal server error handling the HTTP/2 WebSocket of ${req.url}:`,
+      );
       req.stream.destroy();
     }
   };
@@ -178,6 +198,7 @@ export class ProtocolServer implements ProtocolHost {
     instance.onFinished = null;
     this.abandoned++;
     this.logger.warn(
+      { event: "application.abandoned" },
       `Application instance for ${instance.scope.type} ${"path" in instance.scope ? instance.scope.path : ""} did not end after being cancelled: it awaits something that never settles (give that await a timeout or an AbortSignal). The server no longer tracks it (stats.abandonedInstances: ${this.abandoned}).`,
     );
     if (this.idle !== null && this.instances.size === 0) this.idle();
@@ -191,7 +212,10 @@ export class ProtocolServer implements ProtocolHost {
       this.cancelOverdue(now);
     } catch (error) {
       // A timer callback that throws would take the process down: log it and sweep again next tick.
-      this.logger.error("Internal error in the server's deadline sweep:", error);
+      this.logger.error(
+        { event: "server.internal_error", err: error },
+        "Internal error in the server's deadline sweep:",
+      );
     }
   };
 
@@ -201,6 +225,7 @@ export class ProtocolServer implements ProtocolHost {
       this.ending.delete(instance);
       if (instance.finished) continue;
       this.logger.warn(
+        { event: "application.cancelled" },
         `Application instance for ${instance.scope.type} ${"path" in instance.scope ? instance.scope.path : ""} still running ${this.options.applicationCloseTimeoutMs} ms after its connection closed; cancelling it.`,
       );
       instance.cancel();
@@ -230,6 +255,7 @@ export class ProtocolServer implements ProtocolHost {
     if (!(await this.waitIdle(timeoutMs))) {
       const left = [...this.instances];
       this.logger.warn(
+        { event: "server.shutdown_cancelled" },
         `${left.length} application instance(s) still running ${timeoutMs} ms into shutdown; cancelling them.`,
       );
       for (const instance of left) {
@@ -247,6 +273,12 @@ export class ProtocolServer implements ProtocolHost {
     await this.lifespan.shutdown(timeoutMs);
     await this.closeLayers();
     for (const protocol of this.protocols) protocol.close();
+    this.restoreMetrics();
+  }
+
+  private restoreMetrics(): void {
+    if (this.previousMetrics !== null && currentMetrics() === this.metrics) useMetrics(this.previousMetrics);
+    this.previousMetrics = null;
   }
 
   private waitIdle(timeoutMs: number): Promise<boolean> {
@@ -270,7 +302,10 @@ export class ProtocolServer implements ProtocolHost {
       try {
         await layer.close();
       } catch (error) {
-        this.logger.error(`Closing channel layer "${alias}" failed:`, error);
+        this.logger.error(
+          { event: "layer.close_failed", err: error },
+          `Closing channel layer "${alias}" failed:`,
+        );
       }
     }
   }

@@ -36,7 +36,10 @@ class ChannelInstance extends ApplicationInstance {
   }
   protected onApplicationReturn(): void {}
   protected onApplicationError(error: unknown): void {
-    this.logger.error(`Exception inside application (worker channel ${this.scope.channel}):`, error);
+    this.logger.error(
+      { event: "worker.application_error", err: error },
+      `Exception inside application (worker channel ${this.scope.channel}):`,
+    );
   }
 }
 
@@ -113,7 +116,7 @@ export class Worker {
         const error = new InvalidMessageError(
           `Worker received message with no type on channel "${channel}": every layer message needs a string type, e.g. {type: "thumbnails.generate", ...}. This listener stopped.`,
         );
-        this.logger.error(error.message);
+        this.logger.error({ event: "worker.error" }, error.message);
         throw error;
       }
       this.instanceFor(channel).deliver(message as unknown as ReceiveEvent);

@@ -7,7 +7,7 @@ import { WebSocket } from "ws";
 
 it("a handler awaiting with this.signal is aborted when the client closes, and nothing is logged as an error", async () => {
   const errors: string[] = [];
-  const logger: Logger = { info() {}, warn() {}, error: (message) => errors.push(message) };
+  const logger: Logger = { info() {}, warn() {}, error: (_fields, message) => errors.push(message) };
   let started!: () => void;
   const handlerStarted = new Promise<void>((resolve) => {
     started = resolve;

@@ -16,7 +16,7 @@ import {
   rePath,
   URLRouter,
 } from "@channels-ts/core";
-import { type Logger, type RunningServer, serve } from "@channels-ts/core/server";
+import { type LogFields, type Logger, type RunningServer, serve } from "@channels-ts/core/server";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -61,14 +61,14 @@ const app: Application = ProtocolTypeRouter({
 /** Keeps every line the server logs; errors that are not the application's are what we look for. */
 class KeepingLogger implements Logger {
   readonly lines: Array<{ level: string; message: string; error?: unknown }> = [];
-  info(message: string) {
+  info(_fields: LogFields, message: string) {
     this.lines.push({ level: "info", message });
   }
-  warn(message: string, error?: unknown) {
-    this.lines.push({ level: "warn", message, error });
+  warn(fields: LogFields, message: string) {
+    this.lines.push({ level: "warn", message, error: fields.err });
   }
-  error(message: string, error?: unknown) {
-    this.lines.push({ level: "error", message, error });
+  error(fields: LogFields, message: string) {
+    this.lines.push({ level: "error", message, error: fields.err });
   }
 }
 

@@ -4,12 +4,19 @@ import { type ClientOptions, WebSocket } from "ws";
 import { AsyncHttpConsumer } from "../../src/consumers/index";
 import { RouteNotFound } from "../../src/exceptions";
 import type { Application, ReceiveEvent, Scope } from "../../src/protocol/types";
-import { type Logger, type RunningServer, type ServeOptions, serve } from "../../src/server/index";
+import {
+  type LogFields,
+  type Logger,
+  type RunningServer,
+  type ServeOptions,
+  serve,
+} from "../../src/server/index";
 
 export interface LogLine {
   level: "info" | "warn" | "error";
   message: string;
   error?: unknown;
+  fields: LogFields;
 }
 
 /** A logger that keeps what it is told, for assertions. */
@@ -20,14 +27,14 @@ export class RecordingLogger implements Logger {
     this.lines.push(line);
     for (const listener of this.listeners.splice(0)) listener();
   }
-  info(message: string): void {
-    this.push({ level: "info", message });
+  info(fields: LogFields, message: string): void {
+    this.push({ level: "info", message, fields });
   }
-  warn(message: string, error?: unknown): void {
-    this.push({ level: "warn", message, error });
+  warn(fields: LogFields, message: string): void {
+    this.push({ level: "warn", message, error: fields.err, fields });
   }
-  error(message: string, error?: unknown): void {
-    this.push({ level: "error", message, error });
+  error(fields: LogFields, message: string): void {
+    this.push({ level: "error", message, error: fields.err, fields });
   }
   /** Resolves once a line of `level` containing `text` was logged. */
   async waitFor(level: LogLine["level"], text: string): Promise<void> {

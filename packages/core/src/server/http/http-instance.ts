@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Http2ServerRequest, constants as http2Constants } from "node:http2";
 import { ProtocolError, RouteNotFound } from "../../exceptions";
+import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { HttpScope, SendEvent } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import {
@@ -66,6 +67,8 @@ export class HttpInstance extends ConnectionInstance {
   private requestDeadline = 0;
   /** `maxRequestBodyBytes`, as the scope's extension carries it (the application may lift it). */
   private readonly bodyLimit: BodyLimit;
+  /** Read once per request, so the connection gauge it raises it also lowers. */
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly host: ProtocolHost,
@@ -99,6 +102,12 @@ export class HttpInstance extends ConnectionInstance {
     if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
     if (this.expected !== 0 && isHttp2(req)) this.requestDeadline = clock() + options.requestTimeoutMs;
     res.on("close", this.onResponseClose);
+    this.metrics = currentMetrics();
+    if (this.metrics.enabled)
+      this.metrics.addToGauge("channels_connections", 1, {
+        protocol: "http",
+        http_version: scope.http_version,
+      });
   }
 
   protected override onReceiveWaiting(): void {
@@ -173,8 +182,27 @@ export class HttpInstance extends ConnectionInstance {
   private readonly onResponseClose = (): void => {
     this.gone = true;
     if (this.state !== COMPLETE) this.state = COMPLETE;
+    if (this.metrics.enabled) {
+      const http_version = this.scope.http_version;
+      this.metrics.addToGauge("channels_connections", -1, { protocol: "http", http_version });
+      if (this.res.headersSent) {
+        this.metrics.increment("channels_connections_accepted_total", { protocol: "http", http_version });
+        this.metrics.increment("channels_http_responses_total", {
+          http_version,
+          status: this.res.statusCode,
+        });
+      }
+    }
     if (this.host.accessLog)
       this.host.logger.info(
+        {
+          event: "http.response",
+          client: clientLabel(this.scope.client),
+          method: this.scope.method,
+          path: this.scope.path,
+          status: this.res.headersSent ? this.res.statusCode : null,
+          bytes: this.bytesSent,
+        },
         `${clientLabel(this.scope.client)} - - "${this.scope.method} ${this.scope.raw_path}${this.scope.query_string ? `?${this.scope.query_string}` : ""} HTTP/${this.scope.http_version}" ${this.res.headersSent ? this.res.statusCode : "-"} ${this.bytesSent}`,
       );
     this.drainResolve?.();
@@ -319,6 +347,7 @@ export class HttpInstance extends ConnectionInstance {
     if (this.state === COMPLETE || this.gone || this.cancelled) return;
     if (this.state === AWAITING_TRAILERS) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned without sending the trailers it announced (${this.scope.path}).`,
       );
       this.state = COMPLETE;
@@ -326,11 +355,17 @@ export class HttpInstance extends ConnectionInstance {
       return;
     }
     if (this.state === HEADERS_SENT) {
-      this.host.logger.error(`Application returned with the response body still open (${this.scope.path}).`);
+      this.host.logger.error(
+        { event: "application.no_response" },
+        `Application returned with the response body still open (${this.scope.path}).`,
+      );
       abortResponse(this.res);
       return;
     }
-    this.host.logger.error(`Application returned without sending a response (${this.scope.path}).`);
+    this.host.logger.error(
+      { event: "application.no_response" },
+      `Application returned without sending a response (${this.scope.path}).`,
+    );
     this.state = COMPLETE;
     this.bytesSent += writePlainResponse(this.res, 500, "Internal Server Error");
   }
@@ -348,7 +383,10 @@ export class HttpInstance extends ConnectionInstance {
       if (!this.gone) this.bytesSent += writePlainResponse(this.res, 404, "Not Found");
       return;
     }
-    this.host.logger.error(`Exception inside application (${this.scope.method} ${this.scope.path}):`, error);
+    this.host.logger.error(
+      { event: "application.error", err: error },
+      `Exception inside application (${this.scope.method} ${this.scope.path}):`,
+    );
     if (this.state === COMPLETE || this.gone) return;
     if (this.state === HEADERS_SENT || this.state === AWAITING_TRAILERS) {
       abortResponse(this.res);

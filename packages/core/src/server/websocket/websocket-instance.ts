@@ -3,6 +3,7 @@ import type { Http2ServerRequest, ServerHttp2Stream } from "node:http2";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { ProtocolError, RouteNotFound } from "../../exceptions";
+import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { SendEvent, WebSocketScope } from "../../protocol/types";
 import { ConnectionInstance, type ProtocolHost } from "../connection";
 import { isHttp2 } from "../http-versions";
@@ -55,6 +56,8 @@ export interface WebSocketOwner {
 export const MAX_EARLY_BYTES = 16 * 1024;
 
 const INSTANCE = Symbol("channels.instance");
+const HTTP1 = { http_version: "1.1" };
+const HTTP2 = { http_version: "2" };
 type TaggedWebSocket = WebSocket & { [INSTANCE]: WebSocketInstance };
 
 const HANDSHAKE = 0;
@@ -98,6 +101,12 @@ export class WebSocketInstance extends ConnectionInstance {
   private keepalive: Keepalive | null = null;
   /** A denial response in progress. */
   private denial: DenialResponse | null = null;
+  /** Read once per connection, so every gauge it raises it also lowers. */
+  private readonly metrics: Metrics;
+  /** Whether the handshake is still counted in `channels_handshakes_pending`. */
+  private handshakeCounted = false;
+  /** The status of a denial response in progress, for `channels_connections_denied_total`. */
+  private denialStatus = 0;
 
   constructor(
     private readonly owner: WebSocketOwner,
@@ -113,6 +122,11 @@ export class WebSocketInstance extends ConnectionInstance {
     this.socket = socket;
     this.scope = webSocketScope(req, parts, host.options.rootPath, host.lifespanState);
     this.handshakeDeadline = clock() + host.options.handshakeTimeoutMs;
+    this.metrics = currentMetrics();
+    if (this.metrics.enabled) {
+      this.handshakeCounted = true;
+      this.metrics.addToGauge("channels_handshakes_pending", 1, this.httpLabels);
+    }
     // A client must wait for the handshake's answer before it sends frames (RFC 6455 §4.1):
     // what one sends early is held, up to a small bound, for ws.
     this.pending = new PendingSocket(socket, head, MAX_EARLY_BYTES, () => {
@@ -127,7 +141,16 @@ export class WebSocketInstance extends ConnectionInstance {
     return this.owner.host;
   }
 
+  /** The `http_version` label (shared objects: no field per socket). */
+  private get httpLabels(): { http_version: string } {
+    return this.h2 === null ? HTTP1 : HTTP2;
+  }
+
   private endHandshake(): void {
+    if (this.handshakeCounted) {
+      this.handshakeCounted = false;
+      this.metrics.addToGauge("channels_handshakes_pending", -1, this.httpLabels);
+    }
     this.owner.handshakeEnded(this);
     this.pending?.release();
     this.pending = null;
@@ -148,8 +171,21 @@ export class WebSocketInstance extends ConnectionInstance {
     const socket = this.socket as Duplex;
     const denying = this.state === DENYING;
     this.endHandshake();
+    if (this.metrics.enabled) {
+      this.metrics.increment("channels_connections_denied_total", {
+        ...this.httpLabels,
+        status: denying ? this.denialStatus : status,
+      });
+    }
     if (this.host.accessLog)
       this.host.logger.info(
+        {
+          event: "websocket.reject",
+          client: clientLabel(this.scope.client),
+          path: this.scope.path,
+          status: denying ? this.denialStatus : status,
+          reason: why,
+        },
         `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} ${denying ? "-" : status} (${why})`,
       );
     if (denying) socket.destroy();
@@ -175,12 +211,20 @@ export class WebSocketInstance extends ConnectionInstance {
       writes.hold(socket);
       ws.send(data);
       writes.wrote(socket);
+      if (this.metrics.enabled) {
+        this.metrics.increment("channels_frames_sent_total");
+        const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+        this.metrics.increment("channels_sent_bytes_total", undefined, bytes);
+      }
       const maxBufferedBytes = this.host.options.maxBufferedBytes;
       if (ws.bufferedAmount > maxBufferedBytes) {
         this.host.logger.warn(
+          { event: "websocket.slow_client" },
           `WebSocket client too slow: more than ${maxBufferedBytes} bytes queued, closing with 1013 (${this.scope.path}).`,
         );
         ws.close(1013, "Client too slow");
+        if (this.metrics.enabled)
+          this.metrics.increment("channels_messages_dropped_total", { reason: "slow_client" });
       }
       return undefined;
     }
@@ -266,8 +310,16 @@ export class WebSocketInstance extends ConnectionInstance {
     ws.on("pong", onPong);
     ws.on("error", onError);
     this.owner.socketOpened(this);
+    if (this.metrics.enabled) {
+      const labels = { protocol: "websocket", ...this.httpLabels };
+      this.metrics.increment("channels_connections_accepted_total", labels);
+      this.metrics.addToGauge("channels_connections", 1, labels);
+    }
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`);
+      this.host.logger.info(
+        { event: "websocket.connect", client: clientLabel(this.scope.client), path: this.scope.path },
+        `${clientLabel(this.scope.client)} WSCONNECT ${this.scope.path}`,
+      );
   }
 
   private close(rawCode: unknown, rawReason: unknown): undefined {
@@ -298,6 +350,7 @@ export class WebSocketInstance extends ConnectionInstance {
     const framed = checkHeaders(headers, "websocket.http.response.start", flat);
     checkNoLineBreaks(flat, "websocket.http.response.start");
     this.state = DENYING;
+    this.denialStatus = code;
     this.denial =
       this.h2 === null
         ? http1Denial(this.socket as Duplex, code, flat, framed)
@@ -313,8 +366,20 @@ export class WebSocketInstance extends ConnectionInstance {
     }
     if (!more) {
       this.endHandshake();
+      if (this.metrics.enabled)
+        this.metrics.increment("channels_connections_denied_total", {
+          ...this.httpLabels,
+          status: this.denialStatus,
+        });
       if (this.host.accessLog)
         this.host.logger.info(
+          {
+            event: "websocket.reject",
+            client: clientLabel(this.scope.client),
+            path: this.scope.path,
+            status: this.denialStatus,
+            reason: "denial response",
+          },
           `${clientLabel(this.scope.client)} WSREJECT ${this.scope.path} (denial response)`,
         );
     }
@@ -326,6 +391,10 @@ export class WebSocketInstance extends ConnectionInstance {
   // Called with `this` bound by the 'message', 'close', 'pong' listeners (shared functions).
   received(data: Buffer, isBinary: boolean): void {
     (this.keepalive as Keepalive).heard();
+    if (this.metrics.enabled) {
+      this.metrics.increment("channels_frames_received_total");
+      this.metrics.increment("channels_received_bytes_total", undefined, data.length);
+    }
     this.deliver(
       isBinary
         ? { type: "websocket.receive", bytes: data }
@@ -355,8 +424,20 @@ export class WebSocketInstance extends ConnectionInstance {
     // ws stops reading once it fails a connection, so it reports 1006 although the client got
     // the code ws sent: the application sees that code, as the client did.
     const code = rawCode === 1006 && this.failedWith !== 0 ? this.failedWith : rawCode;
+    if (this.metrics.enabled) {
+      this.metrics.addToGauge("channels_connections", -1, { protocol: "websocket", ...this.httpLabels });
+      this.metrics.increment("channels_connections_closed_total", { ...this.httpLabels, code });
+    }
     if (this.host.accessLog)
-      this.host.logger.info(`${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`);
+      this.host.logger.info(
+        {
+          event: "websocket.disconnect",
+          client: clientLabel(this.scope.client),
+          path: this.scope.path,
+          code,
+        },
+        `${clientLabel(this.scope.client)} WSDISCONNECT ${this.scope.path} ${code}`,
+      );
     this.disconnected(code, reason.length === 0 ? "" : reason.toString());
   }
 
@@ -369,6 +450,7 @@ export class WebSocketInstance extends ConnectionInstance {
     if (this.state === HANDSHAKE || this.state === DENYING) {
       if (now < this.handshakeDeadline) return true;
       this.host.logger.warn(
+        { event: "websocket.handshake_timeout" },
         `WebSocket handshake timed out: the application did not accept or close within ${this.host.options.handshakeTimeoutMs} ms (${this.scope.path}).`,
       );
       this.reject(403, "Access denied", "handshake timeout");
@@ -382,7 +464,10 @@ export class WebSocketInstance extends ConnectionInstance {
     if (action === "ping") ws.ping();
     else if (action === "drop") {
       if (this.host.accessLog)
-        this.host.logger.info(`${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`);
+        this.host.logger.info(
+          { event: "websocket.timeout", client: clientLabel(this.scope.client), path: this.scope.path },
+          `${clientLabel(this.scope.client)} WSTIMEOUT ${this.scope.path} (no pong)`,
+        );
       ws.terminate();
     }
     return true;
@@ -412,11 +497,15 @@ export class WebSocketInstance extends ConnectionInstance {
   protected onApplicationReturn(): void {
     if (this.state === HANDSHAKE) {
       this.host.logger.error(
+        { event: "application.no_response" },
         `Application returned without accepting or closing the WebSocket (${this.scope.path}).`,
       );
       this.reject(500, "Internal Server Error", "application returned");
     } else if (this.state === DENYING) {
-      this.host.logger.error(`Application returned in the middle of a denial response (${this.scope.path}).`);
+      this.host.logger.error(
+        { event: "application.no_response" },
+        `Application returned in the middle of a denial response (${this.scope.path}).`,
+      );
       this.reject(500, "", "application returned");
     } else if (this.ws !== null && this.ws.readyState === 1) {
       this.ws.close(1000);
@@ -429,7 +518,10 @@ export class WebSocketInstance extends ConnectionInstance {
       this.reject(404, "Not Found", "no route");
       return;
     }
-    this.host.logger.error(`Exception inside application (WebSocket ${this.scope.path}):`, error);
+    this.host.logger.error(
+      { event: "application.error", err: error },
+      `Exception inside application (WebSocket ${this.scope.path}):`,
+    );
     if (this.state === HANDSHAKE || this.state === DENYING) {
       this.reject(500, "Internal Server Error", "application error");
     } else if (this.ws !== null && this.ws.readyState <= 1) {

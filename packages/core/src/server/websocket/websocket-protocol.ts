@@ -109,6 +109,7 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
     if (this.busyWarned) return true;
     this.busyWarned = true; // once per episode, not once per refused client
     this.host.logger.warn(
+      { event: "websocket.handshakes_full" },
       `${this.handshakes.size} WebSocket handshakes already wait for the application (maxPendingHandshakes): answering 503.`,
     );
     return true;

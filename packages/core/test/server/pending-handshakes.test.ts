@@ -28,7 +28,7 @@ interface Handshake {
 }
 
 /** Starts a WebSocket handshake without waiting for its answer, sending `early` right after it. */
-function handshake(transport: Transport, port: number, early = Buffer.alloc(0)): Handshake {
+function handshake(transport: Transport, port: number, early: Buffer = Buffer.alloc(0)): Handshake {
   if (transport === "HTTP/1.1") {
     const socket: Socket = connectTcp(port, "127.0.0.1");
     socket.on("error", () => {});

@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Application } from "../protocol/types";
 import type { AttachOptions } from "./options";
-import { ProtocolServer } from "./protocol-server";
+import { ProtocolServer, type ServerStats } from "./protocol-server";
 import { isWebSocketUpgrade } from "./websocket/handshake";
 
 /** What `attach()` returns. */
@@ -16,6 +16,8 @@ export interface AttachedServer {
    * the HTTP server itself: that is its owner's job.
    */
   close(): Promise<void>;
+  /** Live counts of the application instances (running, abandoned). */
+  readonly stats: ServerStats;
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,6 +70,7 @@ export function attach(
   let closing: Promise<void> | null = null;
   return {
     ready,
+    stats: protocol.stats,
     close(): Promise<void> {
       if (closing === null) {
         httpServer.off("upgrade", onUpgrade);

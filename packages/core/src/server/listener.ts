@@ -9,6 +9,7 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { ImproperlyConfigured } from "../exceptions";
+import type { ResolvedOptions } from "./options";
 import type { ProtocolServer } from "./protocol-server";
 import { rawPlainResponse } from "./responses";
 import type { Transport } from "./tls-options";
@@ -25,23 +26,53 @@ export interface Listener {
   closeAll(): void;
 }
 
-function rejectBadRequest(_error: Error, socket: Duplex): void {
-  // A client that misbehaves at the HTTP level (bad request line, reset) must not take us down.
-  if (socket.writable) socket.end(rawPlainResponse(400, ""));
+/** The status Node's own server answers a client error with (its `clientError` default). */
+function clientErrorStatus(error: Error & { code?: string }): number {
+  switch (error.code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT": // headersTimeout or requestTimeout passed
+      return 408;
+    case "HPE_HEADER_OVERFLOW": // larger than maxHeaderSize
+      return 431;
+    case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
+      return 413;
+    default:
+      return 400;
+  }
+}
+
+function rejectBadRequest(error: Error, socket: Duplex): void {
+  // A client that misbehaves at the HTTP level (bad request line, slow or oversized headers, a
+  // reset) gets the status Node's own server would send, and never takes us down.
+  if (socket.writable) socket.end(rawPlainResponse(clientErrorStatus(error), ""));
   else socket.destroy();
 }
 
-const H2_SETTINGS = { enableConnectProtocol: true };
+/** Node's HTTP/1.1 limits against slow and oversized request heads (slowloris). */
+function http1Options(options: ResolvedOptions) {
+  const { headersTimeoutMs, requestTimeoutMs, maxHeaderBytes } = options;
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    maxHeaderSize: maxHeaderBytes,
+    // Node checks both timeouts on this interval (30 s by default, longer than the timeouts).
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+  };
+}
 
 function createNodeServer(protocol: ProtocolServer, transport: Transport): NodeServer {
   const { kind, tls } = transport;
-  if (kind === "http") return createHttpServer(protocol.handleRequest);
+  const options = protocol.options;
   // SETTINGS_ENABLE_CONNECT_PROTOCOL: clients may open WebSockets as HTTP/2 streams (RFC 8441).
-  if (kind === "h2c") return createH2cServer({ settings: H2_SETTINGS }, protocol.handleRequest);
+  const settings = { enableConnectProtocol: true, maxHeaderListSize: options.maxHeaderBytes };
+  if (kind === "http") return createHttpServer(http1Options(options), protocol.handleRequest);
+  if (kind === "h2c") return createH2cServer({ settings }, protocol.handleRequest);
   try {
-    if (kind === "https") return createHttpsServer({ ...tls }, protocol.handleRequest);
+    if (kind === "https")
+      return createHttpsServer({ ...tls, ...http1Options(options) }, protocol.handleRequest);
     // allowHTTP1: ALPN offers h2 and http/1.1 on one port, so WebSocket upgrades keep working.
-    return createSecureServer({ ...tls, allowHTTP1: true, settings: H2_SETTINGS }, protocol.handleRequest);
+    const server = createSecureServer({ ...tls, allowHTTP1: true, settings }, protocol.handleRequest);
+    // Its HTTP/1.1 connections take Node's HTTP/1.1 limits from these properties (read at listen).
+    return Object.assign(server, http1Options(options));
   } catch (error) {
     throw new ImproperlyConfigured(
       `Server option tls is not a usable PEM key and certificate pair: ${(error as Error).message}. Pass the file contents (readFileSync(path)), not the paths.`,

@@ -7,7 +7,14 @@
  */
 
 /** How `resolveOptions` checks a value; options without a `check` are checked where they are used. */
-export type OptionCheck = "duration" | "duration-or-off" | "bytes" | "boolean" | "root-path" | "names";
+export type OptionCheck =
+  | "duration"
+  | "duration-or-off"
+  | "bytes"
+  | "count"
+  | "boolean"
+  | "root-path"
+  | "names";
 
 /** A command-line flag of `channels serve` (and of `channels worker` with `worker`). */
 export interface OptionFlag {
@@ -99,6 +106,19 @@ export const SERVER_OPTIONS = {
     flags: [{ flag: "max-message-bytes", takes: n, help: "larger incoming messages close with 1009" }],
     doc: "a larger incoming WebSocket message closes the socket with 1009",
   },
+  maxPendingHandshakes: {
+    for: "both",
+    default: 1_000,
+    check: "count",
+    flags: [
+      {
+        flag: "max-pending-handshakes",
+        takes: n,
+        help: "answer 503 + Retry-After to WebSocket handshakes past this many waiting",
+      },
+    ],
+    doc: "WebSocket handshakes waiting for the application at once; more get 503 with `Retry-After` (each holds at most 16 KiB a client sends early)",
+  },
   maxBufferedBytes: {
     for: "both",
     default: 4_194_304,
@@ -111,6 +131,19 @@ export const SERVER_OPTIONS = {
       },
     ],
     doc: "outbound bytes queued for one slow client before it is closed with 1013",
+  },
+  maxRequestBodyBytes: {
+    for: "both",
+    default: 2_621_440,
+    check: "bytes",
+    flags: [
+      {
+        flag: "max-request-body-bytes",
+        takes: n,
+        help: "answer 413 to a request body larger than this, read or declared",
+      },
+    ],
+    doc: "a request body larger than this (declared in `Content-Length`, or once received) gets 413 and is not read further; an application that streams its body lifts it per request with `setRequestBodyLimit(scope, null)` ([request bodies](#request-bodies))",
   },
   applicationCloseTimeoutMs: {
     for: "both",
@@ -227,6 +260,35 @@ export const SERVER_OPTIONS = {
       },
     ],
     doc: '`true` (needs `tls`) serves HTTP/2 and HTTP/1.1 on one port; `"h2c"` cleartext HTTP/2 with prior knowledge; WebSockets also as HTTP/2 streams (RFC 8441) with either',
+  },
+  headersTimeoutMs: {
+    for: "serve",
+    default: 20_000,
+    check: "duration",
+    flags: [
+      {
+        flag: "headers-timeout-ms",
+        takes: n,
+        help: "answer 408 to a client whose request headers take longer",
+      },
+    ],
+    doc: "an HTTP/1.1 client must send its whole request head within this, else it gets 408 and is disconnected (Node's `headersTimeout`; slow-header clients)",
+  },
+  requestTimeoutMs: {
+    for: "serve",
+    default: 300_000,
+    check: "duration",
+    flags: [
+      { flag: "request-timeout-ms", takes: n, help: "answer 408 to a request (head and body) taking longer" },
+    ],
+    doc: "a client must send its whole request, body included, within this, else it gets 408 (HTTP/1.1: and is disconnected, Node's `requestTimeout`; HTTP/2: the stream is reset); at least `headersTimeoutMs`",
+  },
+  maxHeaderBytes: {
+    for: "serve",
+    default: 16_384,
+    check: "bytes",
+    flags: [{ flag: "max-header-bytes", takes: n, help: "answer 431 to request headers larger than this" }],
+    doc: "request headers larger than this get 431 on HTTP/1.1 (Node's `maxHeaderSize`); on HTTP/2 it is the `SETTINGS_MAX_HEADER_LIST_SIZE` the server announces",
   },
   handleSignals: {
     for: "serve",

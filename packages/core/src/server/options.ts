@@ -45,10 +45,25 @@ export interface ProtocolOptions {
    */
   maxMessageBytes?: number;
   /**
+   * WebSocket handshakes (HTTP/1.1 upgrades and HTTP/2 extended CONNECTs) waiting for the
+   * application to accept, close or deny at once; more get 503 with `Retry-After` at once.
+   * @default 1_000
+   */
+  maxPendingHandshakes?: number;
+  /**
    * Outbound bytes queued for one slow WebSocket client before the server closes it with 1013.
    * @default 4_194_304
    */
   maxBufferedBytes?: number;
+  /**
+   * Largest request body the server delivers to the application, in bytes. A body declared
+   * larger (`Content-Length`) or received larger is answered with 413 and not read further (the
+   * HTTP/1.1 connection closes; the HTTP/2 stream is reset after the answer), and the application
+   * gets `http.disconnect`. Bodies the application does not read are never read into memory.
+   * An application that streams its body lifts it per request with `setRequestBodyLimit(scope, null)`.
+   * @default 2_621_440
+   */
+  maxRequestBodyBytes?: number;
   /**
    * An application instance still running this long after its connection ended (or after the
    * server began shutting down) is cancelled: its `receive()` and `send()` reject with
@@ -123,6 +138,26 @@ export interface ServeOptions extends ProtocolOptions {
    * @default false
    */
   http2?: Http2Mode;
+  /**
+   * An HTTP/1.1 client must send its whole request head (request line and headers) within this,
+   * else it gets 408 and is disconnected: Node's `headersTimeout`, against clients that send
+   * their headers a byte at a time (slowloris).
+   * @default 20_000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A client must send its whole request, body included, within this, else it gets 408: on
+   * HTTP/1.1 Node's `requestTimeout` (the connection is closed), on HTTP/2 the same for each
+   * stream's body (the stream is reset). At least `headersTimeoutMs`.
+   * @default 300_000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Largest request head, in bytes: larger headers get 431 on HTTP/1.1 (Node's `maxHeaderSize`);
+   * on HTTP/2 it is the `SETTINGS_MAX_HEADER_LIST_SIZE` the server announces.
+   * @default 16_384
+   */
+  maxHeaderBytes?: number;
   /**
    * Close gracefully on SIGINT and SIGTERM (the CLI turns this on).
    * @default false
@@ -213,6 +248,14 @@ const CHECKS: Record<OptionCheck, (value: unknown, name: string) => unknown> = {
     }
     return Object.freeze([...value]);
   },
+  count(value, name) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      throw new ImproperlyConfigured(
+        `Server option ${name} must be a positive integer; got ${String(value)}.`,
+      );
+    }
+    return value;
+  },
   "root-path"(value, name) {
     if (typeof value !== "string" || (value !== "" && (!value.startsWith("/") || value.endsWith("/")))) {
       throw new ImproperlyConfigured(
@@ -262,6 +305,11 @@ export function resolveOptions(options: ProtocolOptions): ResolvedOptions {
   ) {
     throw new ImproperlyConfigured(
       "Server option logger must have info, warn and error methods, or be null to silence it.",
+    );
+  }
+  if ((resolved.headersTimeoutMs as number) > (resolved.requestTimeoutMs as number)) {
+    throw new ImproperlyConfigured(
+      `Server option headersTimeoutMs (${String(resolved.headersTimeoutMs)}) must not exceed requestTimeoutMs (${String(resolved.requestTimeoutMs)}): the headers are part of the request.`,
     );
   }
   return resolved as ResolvedOptions;

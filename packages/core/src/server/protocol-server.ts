@@ -21,6 +21,24 @@ import { writePlainResponse } from "./responses";
 import { WebSocketProtocol } from "./websocket/websocket-protocol";
 
 /**
+ * Live counts about a server's application instances, for operators and metrics
+ * (`RunningServer.stats`, `AttachedServer.stats`). Read it any time; the values are current.
+ */
+export interface ServerStats {
+  /** Application instances the server tracks now (one per open HTTP request or WebSocket, until it ends). */
+  readonly runningInstances: number;
+  /**
+   * Application instances the server gave up on since it started: still running after their
+   * connection ended (or shutdown began) plus `applicationCloseTimeoutMs`, and still not ended
+   * after being cancelled, because they wait on something that is not `receive()`/`send()` (a
+   * `fetch`, a timer, a database call that never settles). The server drops its references to
+   * them, and shutdown does not wait for them; what they hold is freed when that await settles,
+   * if ever. A growing count is a bug in the application: it is logged once per instance.
+   */
+  readonly abandonedInstances: number;
+}
+
+/**
  * What `serve()` and `attach()` share: the application, the options, the protocols (HTTP and
  * WebSocket), every live connection's application instance, one timer for all deadlines,
  * lifespan, layers and graceful shutdown. It owns no listening socket; `serve()` and `attach()`
@@ -46,6 +64,10 @@ export class ProtocolServer implements ProtocolHost {
   private timer: NodeJS.Timeout | null = null;
   private idle: (() => void) | null = null;
   private closed: Promise<void> | null = null;
+  /** Cancelled instances, with when to give up on them (on `clock()`) if they still run. */
+  private readonly cancelling = new Map<ConnectionInstance, number>();
+  private abandoned = 0;
+  readonly stats: ServerStats;
   /** `/metrics`, `/healthz` and `/readyz` answer on this server's own requests (`healthEndpoints: true`). */
   healthOnMainPort = false;
   private readonly metrics: Metrics | undefined;
@@ -72,6 +94,15 @@ export class ProtocolServer implements ProtocolHost {
     this.http = new HttpProtocol(this);
     this.websocket = new WebSocketProtocol(this);
     this.protocols = [this.http, this.websocket];
+    const server = this;
+    this.stats = Object.freeze({
+      get runningInstances() {
+        return server.instances.size;
+      },
+      get abandonedInstances() {
+        return server.abandoned;
+      },
+    });
   }
 
   get lifespanState(): Record<string, unknown> | null {
@@ -151,8 +182,31 @@ export class ProtocolServer implements ProtocolHost {
   private readonly finished = (instance: ApplicationInstance): void => {
     this.instances.delete(instance as ConnectionInstance);
     this.ending.delete(instance as ConnectionInstance);
+    this.cancelling.delete(instance as ConnectionInstance);
     if (this.idle !== null && this.instances.size === 0) this.idle();
   };
+
+  /** How long a cancelled instance gets to end before the server gives up on it. */
+  private get cancelGraceMs(): number {
+    return Math.min(1_000, this.options.applicationCloseTimeoutMs);
+  }
+
+  /**
+   * Gives up on an instance that ignored its cancellation (stuck on an await that is not
+   * `receive()`/`send()`): drops the server's references and counts it (`stats.abandonedInstances`).
+   */
+  private abandon(instance: ConnectionInstance): void {
+    this.cancelling.delete(instance);
+    this.ending.delete(instance);
+    if (!this.instances.delete(instance)) return;
+    instance.onFinished = null;
+    this.abandoned++;
+    this.logger.warn(
+      { event: "application.abandoned" },
+      `Application instance for ${instance.scope.type} ${"path" in instance.scope ? instance.scope.path : ""} did not end after being cancelled: it awaits something that never settles (give that await a timeout or an AbortSignal). The server no longer tracks it (stats.abandonedInstances: ${this.abandoned}).`,
+    );
+    if (this.idle !== null && this.instances.size === 0) this.idle();
+  }
 
   /** The one timer: each protocol checks its connections' deadlines; then the close timeouts. */
   private readonly tick = (): void => {
@@ -179,6 +233,11 @@ export class ProtocolServer implements ProtocolHost {
         `Application instance for ${instance.scope.type} ${"path" in instance.scope ? instance.scope.path : ""} still running ${this.options.applicationCloseTimeoutMs} ms after its connection closed; cancelling it.`,
       );
       instance.cancel();
+      // Cancelling settles a receive()/send() at once; an instance still running later is stuck.
+      if (!instance.finished) this.cancelling.set(instance, now + this.cancelGraceMs);
+    }
+    for (const [instance, giveUpAt] of this.cancelling) {
+      if (now >= giveUpAt) this.abandon(instance);
     }
   }
 
@@ -208,7 +267,9 @@ export class ProtocolServer implements ProtocolHost {
         instance.terminate();
       }
       // Cancelled instances settle within a few ticks; an app that swallows CancelledError does not hold us.
-      await this.waitIdle(Math.min(1_000, timeoutMs));
+      if (!(await this.waitIdle(this.cancelGraceMs))) {
+        for (const instance of [...this.instances]) this.abandon(instance);
+      }
     }
     for (const protocol of this.protocols) protocol.terminate();
     if (this.timer !== null) clearInterval(this.timer);

@@ -5,7 +5,7 @@ import type { Application } from "../protocol/types";
 import { serveHealthEndpoint } from "./health-endpoints";
 import { createListener, type NodeServer } from "./listener";
 import { DEFAULTS, type ServeOptions } from "./options";
-import { ProtocolServer } from "./protocol-server";
+import { ProtocolServer, type ServerStats } from "./protocol-server";
 import { resolveTransport } from "./tls-options";
 
 /** A server started by `serve()`. */
@@ -20,6 +20,8 @@ export interface RunningServer {
    * `node:http2` server with `http2`.
    */
   readonly httpServer: NodeServer;
+  /** Live counts of the server's application instances (running, abandoned). */
+  readonly stats: ServerStats;
   /** The port of `/metrics`, `/healthz` and `/readyz` (`healthEndpoints`), or `null` when they are off. */
   readonly healthPort: number | null;
   /**
@@ -148,6 +150,7 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
     port: boundPort,
     host,
     httpServer,
+    stats: protocol.stats,
     healthPort:
       healthServer !== null
         ? (healthServer.address() as AddressInfo).port

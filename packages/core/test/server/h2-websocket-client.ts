@@ -72,6 +72,7 @@ export async function openH2WebSocket(
   const messages: Array<string | Buffer> = [];
   const waiters: Array<() => void> = [];
   const closed = deferred<Closed>();
+  let closeSent = false;
   const socket: H2WebSocket = {
     stream,
     status,
@@ -100,6 +101,7 @@ export async function openH2WebSocket(
     sendText: (text) => stream.write(frame(0x1, Buffer.from(text))),
     sendBinary: (bytes) => stream.write(frame(0x2, Buffer.from(bytes))),
     close: (code, reason = "") => {
+      closeSent = true;
       const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
       payload.writeUInt16BE(code, 0);
       payload.write(reason, 2);
@@ -113,9 +115,18 @@ export async function openH2WebSocket(
     messages.push(isBinary ? data : data.toString());
     for (const wake of waiters.splice(0)) wake();
   });
-  receiver.on("conclude", (code: number, reason: Buffer) =>
-    closed.resolve({ code, reason: reason.toString() }),
-  );
+  receiver.on("conclude", (code: number, reason: Buffer) => {
+    closed.resolve({ code, reason: reason.toString() });
+    // As a real client does: answer the closing handshake (unless it began it), then end the
+    // stream (RFC 8441 §5: END_STREAM is the TCP FIN of RFC 6455), which lets the server close it.
+    if (stream.destroyed) return;
+    if (!closeSent) {
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(code === 1005 ? 1000 : code, 0);
+      stream.write(frame(0x8, payload));
+    }
+    stream.end();
+  });
   receiver.on("error", (error: Error) => closed.reject(error));
   stream.on("data", (chunk: Buffer) => receiver.write(chunk));
   stream.once("close", () => closed.resolve({ code: 1006, reason: "" }));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Http2ServerRequest, constants as http2Constants } from "node:http2";
 import { ProtocolError, RouteNotFound } from "../../exceptions";
 import { currentMetrics, type Metrics } from "../../metrics/metrics";
 import type { HttpScope, SendEvent } from "../../protocol/types";
@@ -21,6 +22,7 @@ import { clientLabel } from "../logger";
 import { writePlainResponse } from "../responses";
 import { httpVersion, type RequestParts } from "../scope";
 import { checkBody, checkHeaders, checkStatus } from "../validate";
+import { BODY_LIMIT_EXTENSION, type BodyLimit } from "./body-limit";
 
 const EMPTY = Buffer.alloc(0);
 const DISCONNECT = Object.freeze({ type: "http.disconnect" as const });
@@ -60,6 +62,13 @@ export class HttpInstance extends ConnectionInstance {
   private drainResolve: (() => void) | null = null;
   /** For the HTTP timeout (on `clock()`; `0` when none). */
   private timeoutAt = 0;
+  /**
+   * HTTP/2 only (Node applies `requestTimeout` to HTTP/1.1 itself): when the whole request body
+   * must have arrived, on `clock()`; `0` when there is no body or it is complete.
+   */
+  private requestDeadline = 0;
+  /** `maxRequestBodyBytes`, as the scope's extension carries it (the application may lift it). */
+  private readonly bodyLimit: BodyLimit;
   /** Read once per request, so the connection gauge it raises it also lowers. */
   private readonly metrics: Metrics;
 
@@ -88,9 +97,12 @@ export class HttpInstance extends ConnectionInstance {
       server: parts.server,
     };
     if (host.lifespanState !== null) scope.state = { ...host.lifespanState };
+    this.bodyLimit = { max_bytes: options.maxRequestBodyBytes };
+    scope.extensions = { [BODY_LIMIT_EXTENSION]: this.bodyLimit as unknown as Record<string, unknown> };
     this.scope = scope;
     this.expected = expectedBodyLength(req);
     if (options.httpTimeoutMs !== undefined) this.timeoutAt = clock() + options.httpTimeoutMs;
+    if (this.expected !== 0 && isHttp2(req)) this.requestDeadline = clock() + options.requestTimeoutMs;
     res.on("close", this.onResponseClose);
     this.metrics = currentMetrics();
     if (this.metrics.enabled)
@@ -113,6 +125,12 @@ export class HttpInstance extends ConnectionInstance {
         this.deliver({ type: "http.request", body: EMPTY, more_body: false });
         return;
       }
+      const max = this.bodyLimit.max_bytes;
+      if (max !== null && this.expected > max) {
+        // The declared length is over the limit: answer now, without reading a byte of it.
+        this.refuseBody(413, `Request body larger than ${max} bytes.`);
+        return;
+      }
       if (!this.readingBody) {
         this.readingBody = true;
         this.req.on("readable", this.pullBody);
@@ -131,6 +149,11 @@ export class HttpInstance extends ConnectionInstance {
     const chunk = this.req.read() as Buffer | null;
     if (chunk !== null) {
       this.received += chunk.length;
+      const max = this.bodyLimit.max_bytes;
+      if (max !== null && this.received > max) {
+        this.refuseBody(413, `Request body larger than ${max} bytes.`);
+        return;
+      }
       const last = this.expected > 0 && this.received >= this.expected;
       if (last) this.bodyDone = true;
       this.deliver({ type: "http.request", body: chunk, more_body: !last });
@@ -139,6 +162,29 @@ export class HttpInstance extends ConnectionInstance {
       this.deliver({ type: "http.request", body: EMPTY, more_body: false });
     }
   };
+
+  /**
+   * The body passed `maxRequestBodyBytes` (413) or did not arrive in time (408, HTTP/2): stop
+   * reading it, answer `status` (closing the HTTP/1.1
+   * connection, resetting the HTTP/2 stream once the answer is out, so the rest is never read),
+   * and tell the application the client is gone.
+   */
+  private refuseBody(status: number, text: string): void {
+    this.bodyDone = true;
+    this.req.off("readable", this.pullBody);
+    this.req.off("end", this.pullBody);
+    if (this.state === NOT_STARTED || this.state === STARTED) {
+      this.state = COMPLETE;
+      const http2 = isHttp2(this.req);
+      this.bytesSent += writePlainResponse(this.res, status, text, http2 ? {} : { connection: "close" });
+      // RST_STREAM NO_ERROR once the answer is out: the client stops sending (RFC 9113 §8.1).
+      if (http2) (this.req as Http2ServerRequest).stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    } else {
+      abortResponse(this.res);
+    }
+    this.gone = true;
+    this.deliver(DISCONNECT);
+  }
 
   private readonly onResponseClose = (): void => {
     this.gone = true;
@@ -259,12 +305,28 @@ export class HttpInstance extends ConnectionInstance {
     resolve?.();
   };
 
-  /** The HTTP timeout: true while it still waits for the response to start. */
+  /** True when the server must watch this request's deadlines (`httpTimeoutMs`, the HTTP/2 request timeout). */
+  get timed(): boolean {
+    return this.timeoutAt !== 0 || this.requestDeadline !== 0;
+  }
+
+  /** The HTTP timeout and the HTTP/2 request timeout: true while either still applies. */
   sweep(now: number): boolean {
-    if (this.timeoutAt === 0 || this.finished) return false;
-    if (now < this.timeoutAt) return true;
-    this.timeOut();
-    return false;
+    if (this.finished) return false;
+    if (this.requestDeadline !== 0) {
+      const stream = (this.req as Http2ServerRequest).stream;
+      if (this.bodyDone || this.gone || stream.destroyed || stream.state.remoteClose)
+        this.requestDeadline = 0;
+      else if (now >= this.requestDeadline) {
+        // The client did not send its whole body in time (Node's requestTimeout, for HTTP/2 too).
+        this.requestDeadline = 0;
+        this.timeoutAt = 0;
+        this.refuseBody(408, "Request not received within time limit.");
+        return false;
+      }
+    }
+    if (this.timeoutAt !== 0 && now >= this.timeoutAt) this.timeOut();
+    return this.timeoutAt !== 0 || this.requestDeadline !== 0;
   }
 
   /** The HTTP timeout ran out: answer 503 if no response has started. */

@@ -6,12 +6,15 @@ import { type Fallthrough, HttpInstance } from "./http-instance";
 
 /** HTTP requests, over HTTP/1.x and HTTP/2 alike: one `HttpInstance` per request or stream. */
 export class HttpProtocol implements Protocol {
-  /** Requests under `httpTimeoutMs` whose response has not started. */
+  /** Requests under `httpTimeoutMs` whose response has not started, and HTTP/2 requests whose body is not complete. */
   private readonly timed = new Set<HttpInstance>();
   readonly deadlineMs: number;
 
   constructor(private readonly host: ProtocolHost) {
-    this.deadlineMs = host.options.httpTimeoutMs ?? Number.POSITIVE_INFINITY;
+    this.deadlineMs = Math.min(
+      host.options.httpTimeoutMs ?? Number.POSITIVE_INFINITY,
+      host.options.requestTimeoutMs,
+    );
   }
 
   /** One request; `fallthrough` is where `attach({ routeHttp })` sends those the application has no route for. */
@@ -26,7 +29,7 @@ export class HttpProtocol implements Protocol {
     );
     if (parts === null) return;
     const instance = new HttpInstance(host, req, res, parts, fallthrough);
-    if (host.options.httpTimeoutMs !== undefined) this.timed.add(instance);
+    if (instance.timed) this.timed.add(instance);
     host.connected(instance);
   }
 

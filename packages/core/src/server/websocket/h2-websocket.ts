@@ -24,6 +24,7 @@ export interface SocketOptions {
   maxBufferedChunks?: number;
   maxFragments?: number;
   maxPayload?: number;
+  maxPendingAutoPongs?: number;
   skipUTF8Validation?: boolean;
 }
 

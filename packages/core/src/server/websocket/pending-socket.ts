@@ -28,6 +28,8 @@ export class PendingSocket {
     socket.on("data", this.onData);
     // Upgrade sockets allow half-open: the client's FIN only ends reading. It left: close ours too.
     socket.on("end", destroyOnEnd);
+    // The bytes that came with the request itself count too.
+    if (head.length > maxEarlyBytes) socket.destroy();
   }
 
   private readonly onData = (chunk: Buffer): void => {

@@ -55,6 +55,9 @@ export interface WebSocketOwner {
   socketClosed(instance: WebSocketInstance): void;
 }
 
+/** Bytes a client may send before its handshake is answered; past them it is dropped. */
+export const MAX_EARLY_BYTES = 16 * 1024;
+
 const INSTANCE = Symbol("channels.instance");
 const HTTP1 = { http_version: "1.1" };
 const HTTP2 = { http_version: "2" };
@@ -127,8 +130,9 @@ export class WebSocketInstance extends ConnectionInstance {
       this.handshakeCounted = true;
       this.metrics.addToGauge("channels_handshakes_pending", 1, this.httpLabels);
     }
-    // Early bytes are bounded by one largest message and its frame header (at most 14 bytes).
-    this.pending = new PendingSocket(socket, head, host.options.maxMessageBytes + 14, () => {
+    // A client must wait for the handshake's answer before it sends frames (RFC 6455 §4.1):
+    // what one sends early is held, up to a small bound, for ws.
+    this.pending = new PendingSocket(socket, head, MAX_EARLY_BYTES, () => {
       if (this.state === OPEN || this.state === CLOSED) return;
       this.endHandshake();
       this.disconnected(1006, "");
@@ -412,7 +416,7 @@ export class WebSocketInstance extends ConnectionInstance {
     );
   }
 
-  /** The close code ws sent when it failed the connection (1009 too big, 1007 bad UTF-8, 1002). */
+  /** The close code ws sent when it failed the connection (1009 too big, 1008 too many parts, 1007 bad UTF-8, 1002). */
   private failedWith = 0;
 
   failed(error: Error & { code?: string }): void {
@@ -423,7 +427,9 @@ export class WebSocketInstance extends ConnectionInstance {
         ? 1007
         : code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" || code === "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"
           ? 1009
-          : 1002;
+          : code === "WS_ERR_TOO_MANY_BUFFERED_PARTS" // too many fragments or buffered chunks
+            ? 1008
+            : 1002;
   }
 
   closed(rawCode: number, reason: Buffer): void {

@@ -11,6 +11,8 @@ import { WebSocketInstance, type WebSocketOwner } from "./websocket-instance";
 import { WriteCoalescer } from "./write-coalescer";
 
 const CONNECT = Object.freeze({ type: "websocket.connect" as const });
+const BUSY = "Too many WebSocket handshakes in progress; retry shortly.";
+const RETRY = Object.freeze({ "retry-after": "1" });
 
 /**
  * WebSockets, over HTTP/1.1 upgrades and HTTP/2 extended CONNECT (RFC 8441). Owns ws's server
@@ -22,15 +24,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   readonly deadlineMs: number;
   /** WebSockets waiting for the application to accept, close or deny. */
   private readonly handshakes = new Set<WebSocketInstance>();
+  private busyWarned = false;
   /** Open (accepted) WebSockets. */
   private readonly sockets = new Set<WebSocketInstance>();
   private readonly wss: WebSocketServer;
-  /**
-   * The ws options of a WebSocket over an HTTP/2 stream. Only `maxPayload` is shared with HTTP/1.1
-   * today; `this.wss.options` whole would give HTTP/2 every ws limit and timeout of HTTP/1.1 (its
-   * `closeTimeout` then needs the client's end of the stream to close it, not a reset).
-   */
-  private readonly streamSocketOptions: SocketOptions;
   /** The application's `websocket.accept`, read back by ws's hooks while it completes the upgrade. */
   private readonly decisions = new WeakMap<IncomingMessage, AcceptDecision>();
 
@@ -49,12 +46,6 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       // The client offered protocols but the app chose none: answer without the header (RFC 6455).
       handleProtocols: (_offered, req) => this.decisions.get(req)?.subprotocol ?? false,
     });
-    this.streamSocketOptions = {
-      autoPong: true,
-      allowSynchronousEvents: true,
-      maxPayload: o.maxMessageBytes,
-      skipUTF8Validation: false,
-    };
     this.wss.on("headers", (headers, req) => {
       const flat = this.decisions.get(req)?.headers;
       if (flat !== undefined)
@@ -66,6 +57,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.host.closing) {
       writeRawResponse(socket, 503, "Server is shutting down.");
+      return;
+    }
+    if (this.busy()) {
+      writeRawResponse(socket, 503, BUSY, RETRY);
       return;
     }
     const refusal = checkUpgrade(req);
@@ -90,6 +85,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       respondOnStream(stream, 503, "Server is shutting down.");
       return;
     }
+    if (this.busy()) {
+      respondOnStream(stream, 503, BUSY, RETRY);
+      return;
+    }
     const refusal = checkExtendedConnect(req);
     if (refusal !== null) {
       respondOnStream(stream, refusal.status, refusal.text, refusal.headers);
@@ -99,6 +98,21 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
       respondOnStream(stream, status, text),
     );
     if (parts !== null) this.start(new WebSocketInstance(this, req, stream, Buffer.alloc(0), parts));
+  }
+
+  /** `maxPendingHandshakes` handshakes already wait for the application. */
+  private busy(): boolean {
+    if (this.handshakes.size < this.host.options.maxPendingHandshakes) {
+      this.busyWarned = false;
+      return false;
+    }
+    if (this.busyWarned) return true;
+    this.busyWarned = true; // once per episode, not once per refused client
+    this.host.logger.warn(
+      { event: "websocket.handshakes_full" },
+      `${this.handshakes.size} WebSocket handshakes already wait for the application (maxPendingHandshakes): answering 503.`,
+    );
+    return true;
   }
 
   /** Hands a new connection's scope to the application, which must now accept, close or deny it. */
@@ -127,7 +141,10 @@ export class WebSocketProtocol implements Protocol, WebSocketOwner {
   }
 
   upgradeStream(stream: ServerHttp2Stream, head: Buffer, decision: AcceptDecision): WebSocket | null {
-    return acceptOnStream(stream, head, decision, this.streamSocketOptions);
+    // ws's server options make the socket, as for an HTTP/1.1 upgrade: the same payload, fragment,
+    // buffered-chunk and pending-pong limits, and the same close timeout (the stream ends when the
+    // client ends its side after the closing handshake, or is reset when that timeout passes).
+    return acceptOnStream(stream, head, decision, this.wss.options as SocketOptions);
   }
 
   handshakeEnded(instance: WebSocketInstance): void {

@@ -36,13 +36,20 @@ describe.skipIf(skip)(skip ? `Redis layer metrics (skipped: ${skip})` : "Redis l
   });
 
   it("fails ping and counts ChannelLayerUnavailable while Redis is down, then a reconnect", async () => {
+    let reconnected!: () => void;
+    const restored = new Promise<void>((resolve) => {
+      reconnected = resolve;
+    });
     layer = new RedisChannelLayer({
       hosts: [redis().url],
       prefix: "metrics2",
       sendTimeoutMs: 2_000,
       onError: () => {},
+      // With a membership to put back, the layer reports its reconnect: something to await.
+      onGroupsRestored: () => reconnected(),
     });
     await layer.ping();
+    await layer.groupAdd("watchers", await layer.newChannel()); // one of its own channels
     await redis().stop();
     await expect(layer.ping()).rejects.toBeInstanceOf(RedisUnavailableError);
     await expect(layer.send("elsewhere", { type: "a" })).rejects.toBeInstanceOf(RedisUnavailableError);
@@ -54,7 +61,8 @@ describe.skipIf(skip)(skip ? `Redis layer metrics (skipped: ${skip})` : "Redis l
       }),
     ).toBe(1);
     await redis().start();
-    await layer.ping(); // waits for the reconnect
+    await restored;
+    await layer.ping();
     expect(metrics.get("channels_layer_reconnects_total", { layer: "RedisChannelLayer" })).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 // Slowloris and oversized heads: headersTimeoutMs and requestTimeoutMs answer 408, maxHeaderBytes
 // 431, as Node's own server would; all three are serve() options and CLI flags.
 import { connect as connectHttp2, constants } from "node:http2";
-import { connect as connectTcp } from "node:net";
+import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Application } from "../../src/protocol/types";
@@ -9,13 +9,12 @@ import { serve } from "../../src/server/index";
 import { Recorder, start, within } from "./helpers";
 import { type Certificate, makeCertificate } from "./tls-helpers";
 
-/** Writes `bytes` on a new connection, never more; resolves with the status line's code. */
-function statusOf(port: number, bytes: string): Promise<number> {
+/** Writes `bytes` once `socket` is `ready`, never more; resolves with the status line's code. */
+function firstStatus(socket: Socket, ready: "connect" | "secureConnect", bytes: string): Promise<number> {
   return within(
     new Promise<number>((resolve, reject) => {
-      const socket = connectTcp(port, "127.0.0.1");
       socket.on("error", () => {});
-      socket.write(bytes);
+      socket.once(ready, () => socket.write(bytes));
       let got = "";
       socket.on("data", (data: Buffer) => {
         got += data.toString("latin1");
@@ -28,28 +27,20 @@ function statusOf(port: number, bytes: string): Promise<number> {
   );
 }
 
+/** Writes `bytes` on a new connection, never more; resolves with the status line's code. */
+function statusOf(port: number, bytes: string): Promise<number> {
+  return firstStatus(connectTcp(port, "127.0.0.1"), "connect", bytes);
+}
+
 /** The same over TLS, as HTTP/1.1 by ALPN (on the port that serves HTTP/2 too). */
 function statusOverTls(port: number, bytes: string): Promise<number> {
-  return within(
-    new Promise<number>((resolve, reject) => {
-      const socket = connectTls({
-        port,
-        host: "127.0.0.1",
-        rejectUnauthorized: false,
-        ALPNProtocols: ["http/1.1"],
-      });
-      socket.on("error", () => {});
-      socket.once("secureConnect", () => socket.write(bytes));
-      let got = "";
-      socket.on("data", (data: Buffer) => {
-        got += data.toString("latin1");
-        if (!got.includes("\r\n")) return;
-        socket.destroy();
-        resolve(Number(got.split(" ")[1]));
-      });
-      socket.once("close", () => reject(new Error(`closed without an answer: ${got}`)));
-    }),
-  );
+  const socket = connectTls({
+    port,
+    host: "127.0.0.1",
+    rejectUnauthorized: false,
+    ALPNProtocols: ["http/1.1"],
+  });
+  return firstStatus(socket, "secureConnect", bytes);
 }
 
 function reader(rec: Recorder): Application {
